@@ -1,0 +1,53 @@
+"""Sphinx extension for "To a healed heart".
+
+One module per job:
+
+- ``site``: the public address (``html_baseurl``, overridable by ``SITE_URL``).
+- ``frontmatter``: reads a post's front matter with line numbers, for errors.
+- ``publishing``: which posts are published, drafts or scheduled; keeps the
+  unpublished ones out of the deployed site entirely.
+- ``layout``: puts ABlog's pages inside Furo's layout (templates, styles, the
+  pages ABlog generates).
+- ``postpage``: what a post page shows around the text (date, author, tags,
+  previous and next post).
+
+Every Sphinx hook is registered here, in ``setup``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import frontmatter, layout, postpage, publishing, site
+
+__version__ = "1.0.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.setup_extension("ablog")
+
+    app.add_config_value("blog_timezone", "Europe/London", "env", types=[str])
+    app.add_config_value("blog_preview", False, "env", types=[bool])
+    # An ISO date to build the site as of that day (tests; "what will go live?").
+    app.add_config_value("blog_today", "", "env", types=[str])
+
+    # Read-time: settle the address and the set of posts before anything is read.
+    app.connect("config-inited", site.apply_base_url)
+    app.connect("config-inited", publishing.exclude_unpublished, priority=600)
+    app.connect("config-inited", layout.add_templates_and_styles)
+    app.add_transform(frontmatter.NormaliseForABlog)
+
+    # Write-time: ABlog's generated pages and the post page furniture.
+    app.connect("builder-inited", layout.wrap_ablog_page_generator)
+    app.connect("html-page-context", postpage.add_post_context)
+    app.connect("doctree-resolved", postpage.insert_post_header)
+
+    return {
+        "version": __version__,
+        "env_version": 1,
+        # ABlog itself is not parallel-read safe; we add no state of our own.
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -1,0 +1,226 @@
+"""Reading a post's front matter, with the line of every key.
+
+MyST hands front matter to docutils as strings, and ABlog then misreads some of
+them (a YAML list for ``category`` becomes a category named ``["A"``;
+``nocomments: true`` crashes it). We read the YAML ourselves, so that errors can
+name the line, and hand ABlog the values in the form it understands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+FENCE = "---"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in a post, said so that the author can fix it."""
+
+    path: str
+    line: int
+    message: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.path}, line {self.line}: {self.message}"
+        return f"{text} {self.fix}" if self.fix else text
+
+
+class PostError(Exception):
+    """A post that cannot be read. Carries one or more problems."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The front matter of one post: typed values and where each key stands."""
+
+    path: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    end_line: int = 0  # the line of the closing ``---`` (0 when there is none)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+def split(text: str, path: str) -> tuple[str, int]:
+    """Return the YAML text between the fences and the line of the closing fence."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != FENCE:
+        return "", 0
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == FENCE:
+            return "\n".join(lines[1 : number - 1]), number
+    raise PostError(
+        [
+            Problem(
+                path,
+                1,
+                "The front matter that starts on line 1 with '---' is never closed.",
+                "Add a line with only '---' after the last setting (date, tags, ...).",
+            )
+        ]
+    )
+
+
+def parse(text: str, path: str) -> FrontMatter:
+    """Parse the front matter at the top of ``text`` (a post's whole source)."""
+    yaml_text, end_line = split(text, path)
+    if not end_line:
+        return FrontMatter(path)
+    try:
+        root = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
+        values = yaml.load(yaml_text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark else 2  # +1 for the fence, +1 for 1-based
+        reason = getattr(exc, "problem", None) or "it is not valid"
+        raise PostError(
+            [
+                Problem(
+                    path,
+                    line,
+                    f"The front matter cannot be read ({reason}).",
+                    "Each setting goes on its own line as 'name: value', for example "
+                    "'tags: attachment, therapy'. Put quotes around a value that "
+                    "contains a colon.",
+                )
+            ]
+        ) from None
+    if values is None:
+        return FrontMatter(path, end_line=end_line)
+    if not isinstance(values, dict) or not isinstance(root, yaml.MappingNode):
+        raise PostError(
+            [
+                Problem(
+                    path,
+                    2,
+                    "The front matter is not a list of settings.",
+                    "Write one setting per line as 'name: value', for example "
+                    "'date: 2025-09-01'.",
+                )
+            ]
+        )
+    lines = {
+        str(key_node.value): key_node.start_mark.line + 2 for key_node, _ in root.value
+    }
+    return FrontMatter(path, {str(k): v for k, v in values.items()}, lines, end_line)
+
+
+def read(path: Path, display: str | None = None) -> FrontMatter:
+    """Read the front matter of the post file at ``path``."""
+    shown = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise PostError(
+            [
+                Problem(
+                    shown,
+                    line,
+                    "The file is not saved as UTF-8 text.",
+                    "Open it in your editor and save it with the encoding 'UTF-8'.",
+                )
+            ]
+        ) from None
+    return parse(text, shown)
+
+
+def as_list(value: Any) -> list[str]:
+    """``tags``, ``category`` and ``author`` may be a YAML list or a comma string."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A YAML date (or an ISO date string) as a date; ``None`` if it is not one."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+# Keys ABlog reads that must reach it as comma-separated strings.
+_LIST_KEYS = ("tags", "category", "author")
+# Keys that are ours, or that ABlog mishandles: they never reach ABlog.
+_OURS = ("draft", "updated", "nocomments", "exclude")
+
+
+class NormaliseForABlog(SphinxTransform):
+    """Rewrite a post's docinfo so that ABlog reads what the author wrote.
+
+    Runs before ABlog's ``CheckFrontMatter`` (priority 800).
+    """
+
+    default_priority = 790
+
+    def apply(self, **kwargs: Any) -> None:
+        docname = self.env.docname
+        if docname not in getattr(self.config, "matched_blog_posts", ()):
+            return
+        docinfo = next(iter(self.document.findall(nodes.docinfo)), None)
+        if docinfo is None:
+            return
+        matter = read(Path(self.env.doc2path(docname)), docname)
+        authors = _author_keys(self.config.blog_authors)
+        for node in list(docinfo.children):
+            key = _key_of(node)
+            if key in _OURS:
+                docinfo.remove(node)
+            elif key in _LIST_KEYS and key in matter.fields:
+                values = as_list(matter.fields[key])
+                if key == "author":
+                    values = [authors.get(v.casefold(), v) for v in values]
+                _set_text(node, ", ".join(values))
+            elif key == "date" and key in matter.fields:
+                date = as_date(matter.fields[key])
+                if date is not None:
+                    _set_text(node, date.isoformat())
+
+
+def _author_keys(blog_authors: dict[str, tuple[str, str | None]]) -> dict[str, str]:
+    """Map an author's key or full name (any case) to ABlog's key for them."""
+    keys = {}
+    for key, (name, _link) in blog_authors.items():
+        keys[key.casefold()] = key
+        keys[name.casefold()] = key
+    return keys
+
+
+def _key_of(node: nodes.Node) -> str | None:
+    if isinstance(node, nodes.field):
+        return node[0].astext()
+    if isinstance(node, (nodes.author, nodes.date)):
+        return node.tagname
+    return None
+
+
+def _set_text(node: nodes.Element, text: str) -> None:
+    if isinstance(node, nodes.field):
+        node[1].children = []
+        node[1] += nodes.paragraph(text, text)
+    else:
+        node.children = []
+        node += nodes.Text(text)

@@ -1,0 +1,53 @@
+"""ABlog's pages inside Furo's layout.
+
+ABlog normally puts its own ``page.html`` ahead of the theme's. That template
+extends ``layout.html``, which Furo deliberately renders as an error page, so every
+page of the site would be Furo's "inheriting from layout.html" notice. Instead we
+tell ABlog not to inject its templates and ship our own (``templates/``): a
+``page.html`` that extends Furo's, and ABlog's collection, catalog and redirect
+pages rewritten to fill Furo's ``content`` block, with accessible markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import ablog.post
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+def add_templates_and_styles(app: Sphinx, config: Config) -> None:
+    """Put our templates after the site's own ``_templates`` and before Furo's."""
+    config.skip_injecting_base_ablog_templates = True
+    config.templates_path = [*config.templates_path, str(TEMPLATES)]
+    config.html_static_path = [*config.html_static_path, str(STATIC)]
+    app.add_css_file("healedheart.css", priority=600)
+
+
+def wrap_ablog_page_generator(app: Sphinx) -> None:
+    """Filter the pages ABlog generates, keeping its generator otherwise as it is."""
+    for i, listener in enumerate(app.events.listeners["html-collect-pages"]):
+        if listener.handler is ablog.post.generate_archive_pages:
+            app.events.listeners["html-collect-pages"][i] = listener._replace(
+                handler=_public_pages
+            )
+
+
+def _public_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """ABlog's generated pages, less the Drafts page outside the preview.
+
+    The deployed build reads no draft, so the page would only say "Drafts" to
+    readers and search engines.
+    """
+    drafts = f"{app.config.blog_path}/drafts"
+    for pagename, context, template in ablog.post.generate_archive_pages(app):
+        if pagename == drafts and not app.config.blog_preview:
+            continue
+        yield pagename, context, template

@@ -1,0 +1,116 @@
+"""Which posts are published, and keeping the others out of the site.
+
+A post is a *draft* when its front matter says ``draft: true``, and *scheduled*
+when its date is after today in the author's time zone (``blog_timezone``).
+The deployed build never reads either: they are added to ``exclude_patterns``
+before Sphinx looks for documents, so no page, list, feed, sitemap entry or
+search-index entry can mention them. The preview (``blog_preview = True``)
+reads them and marks them "Draft" or "Scheduled for <date>".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import ablog.blog
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+from . import frontmatter
+
+PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
+
+
+@dataclass(frozen=True)
+class PostStatus:
+    """Where one post stands: published, draft or scheduled."""
+
+    docname: str
+    path: str  # relative to the site's source folder, with '/' separators
+    state: str
+    date: dt.date | None
+
+    @property
+    def published(self) -> bool:
+        return self.state == PUBLISHED
+
+
+def today(timezone: str, fixed: str = "") -> dt.date:
+    """Today's date where the author lives (or ``fixed``, an ISO date, for tests)."""
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    return dt.datetime.now(ZoneInfo(timezone)).date()
+
+
+def classify(matter: frontmatter.FrontMatter, on: dt.date) -> str:
+    """The state of a post with this front matter on the day ``on``."""
+    if matter.fields.get("draft") is True:
+        return DRAFT
+    date = frontmatter.as_date(matter.fields.get("date"))
+    if date is None:
+        # ABlog treats an undated post as a draft; `check` reports it as an error.
+        return DRAFT
+    return SCHEDULED if date > on else PUBLISHED
+
+
+def post_paths(srcdir: Path, patterns: list[str] | str) -> list[Path]:
+    """Every post file under ``srcdir`` matching ABlog's ``blog_post_pattern``."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    found: set[Path] = set()
+    for pattern in patterns:
+        for name in glob.glob(str(srcdir / pattern), recursive=True):
+            path = Path(name)
+            if path.is_file() and path.suffix == ".md":
+                found.add(path)
+    return sorted(found)
+
+
+def statuses(srcdir: Path, patterns: list[str] | str, on: dt.date) -> list[PostStatus]:
+    """The status of every post, or a :class:`frontmatter.PostError` naming all problems."""
+    result, problems = [], []
+    for path in post_paths(srcdir, patterns):
+        rel = path.relative_to(srcdir).as_posix()
+        try:
+            matter = frontmatter.read(path, rel)
+        except frontmatter.PostError as exc:
+            problems.extend(exc.problems)
+            continue
+        date = frontmatter.as_date(matter.fields.get("date"))
+        result.append(PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date))
+    if problems:
+        raise frontmatter.PostError(problems)
+    return result
+
+
+def _escape_glob(path: str) -> str:
+    # Sphinx's exclude patterns treat [ ] * ? as wildcards.
+    return "".join(f"[{c}]" if c in "[]*?" else c for c in path)
+
+
+def exclude_unpublished(app: Sphinx, config: Config) -> None:
+    """Record every post's status; in the deployed build, never read the unpublished."""
+    on = today(config.blog_timezone, config.blog_today)
+    srcdir = Path(app.srcdir)
+    try:
+        found = statuses(srcdir, config.blog_post_pattern, on)
+    except frontmatter.PostError as exc:
+        raise ConfigError(
+            "Some posts cannot be read. Fix these and build again:\n" + str(exc)
+        ) from None
+    app.blog_statuses = {status.docname: status for status in found}  # type: ignore[attr-defined]
+    if not config.blog_preview:
+        config.exclude_patterns = list(config.exclude_patterns) + [
+            _escape_glob(status.path) for status in found if not status.published
+        ]
+    # ABlog decides "published" by comparing with tomorrow in the build machine's
+    # time zone, fixed at import. Use the author's day instead, so that a post the
+    # deployed build reads is never filed by ABlog as a draft.
+    tomorrow = on + dt.timedelta(days=1)
+    ablog.blog.TOMORROW = dt.datetime(tomorrow.year, tomorrow.month, tomorrow.day)
+

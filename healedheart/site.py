@@ -1,0 +1,43 @@
+"""The site's public address.
+
+It is set once, as ``html_baseurl`` in conf.py. A fork deploying under another
+address sets the ``SITE_URL`` environment variable instead of editing conf.py.
+ABlog's feeds and sphinx-sitemap both read the result.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+ENV_VAR = "SITE_URL"
+
+
+def resolve_base_url(configured: str | None, environ: Mapping[str, str]) -> str:
+    """Return the site's address, ending in ``/``: ``SITE_URL`` wins over conf.py."""
+    url = (environ.get(ENV_VAR) or configured or "").strip()
+    source = f"the {ENV_VAR} environment variable" if environ.get(ENV_VAR) else "conf.py"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"The site's address {url!r} (from {source}) is not a web address. "
+            "Set html_baseurl in conf.py, or SITE_URL, to something like "
+            "https://blog.example.org/"
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(
+            f"The site's address {url!r} (from {source}) must not contain '?' or '#'."
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def apply_base_url(app: Sphinx, config: Config) -> None:
+    """Give every consumer of the address the same value."""
+    url = resolve_base_url(config.html_baseurl, os.environ)
+    config.html_baseurl = url
+    config.blog_baseurl = url
