@@ -1,0 +1,110 @@
+"""Shared fixtures: build a site (a tiny test root, or the real one) and read it.
+
+Sites are built in-process with Sphinx's ``dirhtml`` builder, strictly (any
+warning fails), into a temporary folder. ABlog keeps its state on a class
+(``ablog.blog.Blog._dict``), so it is reset before every build.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ablog.blog
+import pytest
+from bs4 import BeautifulSoup
+from sphinx.application import Sphinx
+
+REPO = Path(__file__).resolve().parent.parent
+ROOTS = Path(__file__).resolve().parent / "roots"
+
+
+@dataclass
+class BuiltSite:
+    """A built site: its output folder, and helpers to read it as a reader would."""
+
+    srcdir: Path
+    outdir: Path
+    warnings: str
+    status: str
+    _pages: dict[str, BeautifulSoup] = field(default_factory=dict)
+
+    def file(self, url_path: str) -> Path:
+        """The file a web server would send for ``url_path`` (``blog/tag/x/`` and so on)."""
+        path = self.outdir / url_path.lstrip("/")
+        if url_path == "" or url_path.endswith("/"):
+            path = path / "index.html"
+        return path
+
+    def page(self, url_path: str) -> BeautifulSoup:
+        """The parsed HTML page at ``url_path``."""
+        if url_path not in self._pages:
+            path = self.file(url_path)
+            assert path.is_file(), f"no page at {url_path!r} ({path})"
+            self._pages[url_path] = BeautifulSoup(path.read_text("utf-8"), "lxml")
+        return self._pages[url_path]
+
+    def html_files(self) -> list[Path]:
+        return sorted(self.outdir.rglob("*.html"))
+
+    def url_of(self, path: Path) -> str:
+        """The URL path a reader uses for an output file."""
+        rel = path.relative_to(self.outdir).as_posix()
+        return rel.removesuffix("index.html")
+
+
+def build_site(
+    srcdir: Path, outdir: Path, overrides: dict | None = None, strict: bool = True
+) -> BuiltSite:
+    """Build ``srcdir`` into ``outdir`` with the dirhtml builder, as `nox -s build` does."""
+    ablog.blog.Blog._dict.clear()
+    status, warnings = io.StringIO(), io.StringIO()
+    app = Sphinx(
+        srcdir=srcdir,
+        confdir=srcdir,
+        outdir=outdir,
+        doctreedir=outdir.parent / (outdir.name + "-doctrees"),
+        buildername="dirhtml",
+        confoverrides=overrides or {},
+        status=status,
+        warning=warnings,
+        freshenv=True,
+        warningiserror=strict,
+        keep_going=False,
+    )
+    app.config.nitpicky = True
+    app.build(force_all=True)
+    ablog.blog.Blog._dict.clear()
+    return BuiltSite(srcdir, outdir, warnings.getvalue(), status.getvalue())
+
+
+@pytest.fixture
+def make_site(tmp_path: Path) -> Callable[..., BuiltSite]:
+    """Copy a test root (``tests/roots/test-<name>``) to a temp folder and build it.
+
+    ``edit`` may change files in the copy before the build: ``edit(srcdir)``.
+    """
+
+    def _make(
+        name: str,
+        overrides: dict | None = None,
+        edit: Callable[[Path], None] | None = None,
+        strict: bool = True,
+    ) -> BuiltSite:
+        srcdir = tmp_path / "src"
+        shutil.copytree(ROOTS / f"test-{name}", srcdir)
+        if edit:
+            edit(srcdir)
+        return build_site(srcdir, tmp_path / "html", overrides, strict)
+
+    return _make
+
+
+@pytest.fixture(scope="session")
+def real_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
+    """The real site, built strictly from the repository, once per test run."""
+    out = tmp_path_factory.mktemp("real-site") / "html"
+    return build_site(REPO, out)
