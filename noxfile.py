@@ -1,0 +1,138 @@
+"""Every task a person runs on this blog. `nox -l` lists them; README.md explains them.
+
+The sessions' names are the public interface used by the README, CI and the
+author's guide: build, serve, new, check, tests, lint, lighthouse, bench.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["check", "build"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+CONSTRAINTS = ROOT / "requirements" / "constraints.txt"
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install dependency groups from pyproject.toml, at the versions pinned in the lock."""
+    requirements = [r for g in groups for r in nox.project.dependency_groups(PYPROJECT, g)]
+    session.install("-c", str(CONSTRAINTS), *requirements)
+
+
+def sphinx_args(outdir: Path, doctrees: Path, *extra: str) -> list[str]:
+    """The one way the site is built: dirhtml pages (URLs like /posts/2025/slug/)."""
+    return ["-b", "dirhtml", "-d", str(doctrees), *extra, str(ROOT), str(outdir)]
+
+
+def last_commit_epoch() -> str | None:
+    """The last commit's time: stamped into nothing, but fixes any tool that reads a clock."""
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """Check every post for mistakes (dates, tags, links, images) without building."""
+    install(session, "site")
+    session.run("python", "-m", "healedheart", "check", "--root", str(ROOT))
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the public site, strictly and from clean, into _build/html."""
+    install(session, "site")
+    session.run("python", "-m", "healedheart", "check", "--root", str(ROOT))
+    for folder in (HTML, BUILD / "doctrees"):
+        shutil.rmtree(folder, ignore_errors=True)
+    env = {}
+    if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
+        env["SOURCE_DATE_EPOCH"] = epoch
+    # -n -W --keep-going: every warning is reported, then the build fails.
+    # No -j: ABlog is not parallel-read safe, and -j would warn.
+    session.run(
+        "sphinx-build",
+        *sphinx_args(HTML, BUILD / "doctrees", "-n", "-W", "--keep-going", "-q"),
+        env=env,
+    )
+    session.log(f"The site is in {HTML.relative_to(ROOT)}/. Preview it with: nox -s serve")
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Preview the site at http://127.0.0.1:8000 while you write; drafts are shown."""
+    install(session, "site", "preview")
+    preview = BUILD / "preview"
+    session.run(
+        "sphinx-autobuild",
+        *sphinx_args(preview, BUILD / "preview-doctrees", "-D", "blog_preview=1"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        os.environ.get("PREVIEW_PORT", "8000"),
+        "--re-ignore",
+        r"(^|/)(\.nox|\.git|_build|tests|docs|node_modules)(/|$)",
+        *session.posargs,
+    )
+
+
+@nox.session
+def new(session: nox.Session) -> None:
+    """Start a post: nox -s new -- "Title of the post" --tags a,b --category C."""
+    install(session, "site")
+    session.run("python", "-m", "healedheart", "new", "--root", str(ROOT), *session.posargs)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run every test: the site is built and opened in Chromium (Debian's /usr/bin/chromium)."""
+    install(session, "site", "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Lint and format-check the Python code."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(venv_backend="virtualenv")
+def lock(session: nox.Session) -> None:
+    """Re-pin every dependency, direct and indirect, into requirements/constraints.txt."""
+    session.install("uv")
+    groups = [f"pyproject.toml:{g}" for g in PYPROJECT["dependency-groups"]]
+    session.run(
+        "uv",
+        "pip",
+        "compile",
+        *[arg for g in groups for arg in ("--group", g)],
+        "--python-version",
+        "3.11",
+        "--no-header",
+        "--annotation-style",
+        "line",
+        "-o",
+        str(CONSTRAINTS.relative_to(ROOT)),
+    )
