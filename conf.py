@@ -93,8 +93,7 @@ blog_authors = {"misma": ("Misma", None)}
 blog_default_author = "misma"
 blog_feed_fulltext = True
 blog_feed_subtitle = (
-    "Thoughtful reflection on life's many nuances, from counselling, "
-    "psychotherapy and psychology."
+    "Thoughtful reflection on life's many nuances, from counselling, psychotherapy and psychology."
 )
 post_date_format = "%-d %B %Y"
 post_date_format_short = "%-d %b %Y"

@@ -108,14 +108,11 @@ def parse(text: str, path: str) -> FrontMatter:
                     path,
                     2,
                     "The front matter is not a list of settings.",
-                    "Write one setting per line as 'name: value', for example "
-                    "'date: 2025-09-01'.",
+                    "Write one setting per line as 'name: value', for example 'date: 2025-09-01'.",
                 )
             ]
         )
-    lines = {
-        str(key_node.value): key_node.start_mark.line + 2 for key_node, _ in root.value
-    }
+    lines = {str(key_node.value): key_node.start_mark.line + 2 for key_node, _ in root.value}
     return FrontMatter(path, {str(k): v for k, v in values.items()}, lines, end_line)
 
 

@@ -35,9 +35,7 @@ def wrap_ablog_page_generator(app: Sphinx) -> None:
     """Filter the pages ABlog generates, keeping its generator otherwise as it is."""
     for i, listener in enumerate(app.events.listeners["html-collect-pages"]):
         if listener.handler is ablog.post.generate_archive_pages:
-            app.events.listeners["html-collect-pages"][i] = listener._replace(
-                handler=_public_pages
-            )
+            app.events.listeners["html-collect-pages"][i] = listener._replace(handler=_public_pages)
 
 
 def _public_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:

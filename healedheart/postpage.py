@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from docutils import nodes
-from sphinx.application import Sphinx
-
 from ablog.blog import Blog
 from ablog.post import register_posts
+from docutils import nodes
+from sphinx.application import Sphinx
 
 
 def _blog(app: Sphinx) -> Blog:

@@ -113,4 +113,3 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
     # deployed build reads is never filed by ABlog as a draft.
     tomorrow = on + dt.timedelta(days=1)
     ablog.blog.TOMORROW = dt.datetime(tomorrow.year, tomorrow.month, tomorrow.day)
-
