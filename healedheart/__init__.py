@@ -43,6 +43,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", layout.wrap_ablog_page_generator)
     app.connect("html-page-context", postpage.add_post_context)
     app.connect("doctree-resolved", postpage.insert_post_header)
+    app.connect("build-finished", site.write_cname)
 
     return {
         "version": __version__,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
@@ -41,3 +42,23 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     url = resolve_base_url(config.html_baseurl, os.environ)
     config.html_baseurl = url
     config.blog_baseurl = url
+
+
+def custom_domain(base_url: str) -> str | None:
+    """The custom domain a host should serve the site on, or None on github.io."""
+    host = urlsplit(base_url).hostname or ""
+    if not host or host.endswith(".github.io") or host in ("localhost", "127.0.0.1"):
+        return None
+    return host
+
+
+def write_cname(app: Sphinx, exception: Exception | None) -> None:
+    """Write ``CNAME`` (the custom domain) beside the site, from the one base URL."""
+    if exception is not None or app.builder.format != "html":
+        return
+    domain = custom_domain(app.config.html_baseurl)
+    cname = Path(app.outdir) / "CNAME"
+    if domain:
+        cname.write_text(domain + "\n", encoding="utf-8")
+    elif cname.exists():
+        cname.unlink()
