@@ -35,6 +35,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     # Read-time: settle the address and the set of posts before anything is read.
     app.connect("config-inited", site.apply_base_url)
+    app.connect("config-inited", site.keep_tools_out_of_sitemap)
     app.connect("config-inited", publishing.exclude_unpublished, priority=600)
     app.connect("config-inited", layout.add_templates_and_styles)
     app.add_transform(frontmatter.NormaliseForABlog)

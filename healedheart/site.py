@@ -44,6 +44,16 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     config.blog_baseurl = url
 
 
+# Pages that are tools, not content: a search engine should not list them.
+NOT_IN_SITEMAP = ("search/", "genindex/", "py-modindex/")
+
+
+def keep_tools_out_of_sitemap(app: Sphinx, config: Config) -> None:
+    """Leave the search page and Sphinx's indices out of sitemap.xml."""
+    excludes = list(getattr(config, "sitemap_excludes", None) or [])
+    config.sitemap_excludes = excludes + [p for p in NOT_IN_SITEMAP if p not in excludes]
+
+
 def custom_domain(base_url: str) -> str | None:
     """The custom domain a host should serve the site on, or None on github.io."""
     host = urlsplit(base_url).hostname or ""
