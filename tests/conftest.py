@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import ablog.blog
 import pytest
 from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 REPO = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
@@ -30,6 +32,7 @@ class BuiltSite:
     outdir: Path
     warnings: str
     status: str
+    base_url: str = ""  # the html_baseurl the build used (after SITE_URL)
     _pages: dict[str, BeautifulSoup] = field(default_factory=dict)
 
     def file(self, url_path: str) -> Path:
@@ -55,6 +58,21 @@ class BuiltSite:
         rel = path.relative_to(self.outdir).as_posix()
         return rel.removesuffix("index.html")
 
+    def texts(self) -> dict[str, str]:
+        """Every output file's text, by path: what a search engine or a reader could see.
+
+        ``objects.inv`` is decompressed (its body is zlib-compressed after four text
+        lines); other binary files are decoded leniently, so no file is skipped.
+        """
+        result = {}
+        for path in sorted(p for p in self.outdir.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            if path.name == "objects.inv":
+                header, _, body = data.partition(b"zlib.\n")
+                data = header + zlib.decompress(body)
+            result[path.relative_to(self.outdir).as_posix()] = data.decode("utf-8", "replace")
+        return result
+
 
 def build_site(
     srcdir: Path, outdir: Path, overrides: dict | None = None, strict: bool = True
@@ -62,23 +80,32 @@ def build_site(
     """Build ``srcdir`` into ``outdir`` with the dirhtml builder, as `nox -s build` does."""
     ablog.blog.Blog._dict.clear()
     status, warnings = io.StringIO(), io.StringIO()
-    app = Sphinx(
-        srcdir=srcdir,
-        confdir=srcdir,
-        outdir=outdir,
-        doctreedir=outdir.parent / (outdir.name + "-doctrees"),
-        buildername="dirhtml",
-        confoverrides=overrides or {},
-        status=status,
-        warning=warnings,
-        freshenv=True,
-        warningiserror=strict,
-        keep_going=False,
-    )
-    app.config.nitpicky = True
-    app.build(force_all=True)
+    # As sphinx-build does: docutils' directives, roles and nodes are global, and
+    # without a namespace the next build in this process warns that they are
+    # "already registered".
+    with patch_docutils(srcdir), docutils_namespace():
+        app = Sphinx(
+            srcdir=srcdir,
+            confdir=srcdir,
+            outdir=outdir,
+            doctreedir=outdir.parent / (outdir.name + "-doctrees"),
+            buildername="dirhtml",
+            confoverrides=overrides or {},
+            status=status,
+            warning=warnings,
+            freshenv=True,
+            warningiserror=strict,
+            keep_going=False,
+        )
+        app.config.nitpicky = True
+        app.build(force_all=True)
     ablog.blog.Blog._dict.clear()
-    return BuiltSite(srcdir, outdir, warnings.getvalue(), status.getvalue())
+    # Since Sphinx 8.1, warningiserror no longer raises: it only sets the exit status.
+    if strict and app.statuscode != 0:
+        pytest.fail(f"the build of {srcdir} warned:\n{warnings.getvalue()}", pytrace=False)
+    return BuiltSite(
+        srcdir, outdir, warnings.getvalue(), status.getvalue(), app.config.html_baseurl
+    )
 
 
 @pytest.fixture
@@ -108,3 +135,23 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     """The real site, built strictly from the repository, once per test run."""
     out = tmp_path_factory.mktemp("real-site") / "html"
     return build_site(REPO, out)
+
+
+@pytest.fixture(scope="session")
+def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., BuiltSite]:
+    """Like ``make_site``, but each (root, overrides) is built once per test run.
+
+    For tests that only read the output: build-once keeps the suite fast.
+    """
+    cache: dict[str, BuiltSite] = {}
+
+    def _make(name: str, overrides: dict | None = None) -> BuiltSite:
+        key = f"{name} {sorted((overrides or {}).items())!r}"
+        if key not in cache:
+            tmp = tmp_path_factory.mktemp(f"site-{name}")
+            srcdir = tmp / "src"
+            shutil.copytree(ROOTS / f"test-{name}", srcdir)
+            cache[key] = build_site(srcdir, tmp / "html", overrides)
+        return cache[key]
+
+    return _make
