@@ -8,6 +8,7 @@ One module per job:
   unpublished ones out of the deployed site entirely.
 - ``layout``: puts ABlog's pages inside Furo's layout (templates, styles, the
   pages ABlog generates).
+- ``titles``: a heading is plain text, never raw HTML.
 - ``postpage``: what a post page shows around the text (date, author, tags,
   previous and next post).
 
@@ -20,7 +21,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import frontmatter, layout, postpage, publishing, site
+from . import frontmatter, layout, postpage, publishing, site, titles
 
 __version__ = "1.0.0"
 
@@ -39,6 +40,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", publishing.exclude_unpublished, priority=600)
     app.connect("config-inited", layout.add_templates_and_styles)
     app.add_transform(frontmatter.NormaliseForABlog)
+    app.add_transform(titles.PlainTextHeadings)
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("builder-inited", layout.wrap_ablog_page_generator)

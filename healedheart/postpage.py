@@ -7,6 +7,7 @@ and in the preview a "Draft" or "Scheduled" notice. In Furo's footer: the previo
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from ablog.blog import Blog
@@ -38,7 +39,8 @@ def add_post_context(
         if other:
             context[key] = {
                 "link": app.builder.get_relative_uri(pagename, other.docname),
-                "title": other.title,
+                # Furo prints the title as HTML; ABlog's is plain text.
+                "title": html.escape(other.title, quote=False),
             }
 
 

@@ -1,0 +1,29 @@
+"""A heading is plain text.
+
+In Markdown, text in angle brackets is raw HTML: ``# A & B <together>`` gives a
+heading whose ``<together>`` is an (unknown, invisible) HTML element, while the
+page's ``<title>``, lists, feeds and the search index show the words. A blog
+title is never meant as markup, so raw HTML in a heading becomes the text that
+was written, everywhere the title appears.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from docutils import nodes
+from sphinx.transforms import SphinxTransform
+
+
+class PlainTextHeadings(SphinxTransform):
+    """Turn raw HTML inside a section title back into the text the author typed."""
+
+    # Before anything reads titles (Sphinx's title collector and ABlog both read
+    # them on doctree-read, after all transforms).
+    default_priority = 200
+
+    def apply(self, **kwargs: Any) -> None:
+        for title in self.document.findall(nodes.title):
+            for raw in list(title.findall(nodes.raw)):
+                if "html" in raw.get("format", "").split():
+                    raw.replace_self(nodes.Text(raw.astext()))
