@@ -7,12 +7,14 @@ warning fails), into a temporary folder. ABlog keeps its state on a class
 
 from __future__ import annotations
 
+import copy
 import io
 import shutil
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
 
 import ablog.blog
 import pytest
@@ -22,6 +24,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 REPO = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
+_ORIGIN = "http://site.invalid/"  # stands in for the site's root when resolving links
 
 
 @dataclass
@@ -57,6 +60,44 @@ class BuiltSite:
         """The URL path a reader uses for an output file."""
         rel = path.relative_to(self.outdir).as_posix()
         return rel.removesuffix("index.html")
+
+    def target(self, page_url: str, ref: str) -> tuple[str, str] | None:
+        """The URL path and fragment that link ``ref`` on ``page_url`` leads to.
+
+        None if it leaves the site (absolute links to the site's own address count
+        as internal; ``mailto:`` and ``data:`` are not links to pages).
+        """
+        if ref.startswith(("mailto:", "tel:", "data:", "javascript:")):
+            return None
+        absolute = urljoin(_ORIGIN + page_url, ref)
+        for root in (_ORIGIN, self.base_url):
+            if root and absolute.startswith(root):
+                parts = urlsplit(absolute[len(root) :])
+                return unquote(parts.path), unquote(parts.fragment)
+        return None
+
+    def existing_file(self, url_path: str) -> Path | None:
+        """The file a static web server sends for ``url_path``, or None (a 404)."""
+        path = self.file(url_path)
+        if path.is_dir():  # "x" without a slash: servers redirect to "x/"
+            path = path / "index.html"
+        return path if path.is_file() else None
+
+    def follow(self, page_url: str, ref: str) -> str:
+        """The URL path of the page link ``ref`` on ``page_url`` leads to; it must exist."""
+        target = self.target(page_url, ref)
+        assert target is not None, f"{ref!r} on {page_url!r} leaves the site"
+        assert self.existing_file(target[0]), f"{ref!r} on {page_url!r} leads nowhere"
+        return target[0]
+
+    def heading(self, url_path: str) -> str:
+        """The page's h1 as a reader sees it, without Sphinx's "¶" permalink."""
+        h1 = self.page(url_path).select_one("article[role=main] h1")
+        assert h1 is not None, f"the page {url_path!r} has no h1"
+        h1 = copy.copy(h1)  # parsed pages are shared between tests: never change one
+        for link in h1.select("a.headerlink"):
+            link.extract()
+        return h1.get_text(" ", strip=True)
 
     def texts(self) -> dict[str, str]:
         """Every output file's text, by path: what a search engine or a reader could see.
