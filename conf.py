@@ -50,6 +50,7 @@ myst_heading_anchors = 3
 html_theme = "furo"
 html_title = "To a healed heart"
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"  # without one, browsers ask for /favicon.ico: a 404
 html_css_files = ["site.css"]
 html_copy_source = False
 html_show_sourcelink = False
