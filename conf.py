@@ -39,6 +39,7 @@ include_patterns = [
     "index.md",
     "about.md",
     "ethics.md",
+    "subscribe.md",
     "posts/**",
 ]
 templates_path = ["_templates"]
@@ -79,6 +80,7 @@ html_sidebars = {
         "sidebar/scroll-start.html",
         "sidebar/navigation.html",
         "sidebar/blog-recent.html",
+        "sidebar/blog-subscribe.html",
         "sidebar/blog-tags.html",
         "sidebar/blog-categories.html",
         "sidebar/blog-archives.html",

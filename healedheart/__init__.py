@@ -11,6 +11,8 @@ One module per job:
 - ``titles``: a heading is plain text, never raw HTML.
 - ``postpage``: what a post page shows around the text (date, author, tags,
   previous and next post).
+- ``feeds``: Atom, RSS and JSON Feed for the blog, each tag and each category,
+  and the links that advertise them.
 
 Every Sphinx hook is registered here, in ``setup``.
 """
@@ -21,7 +23,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import frontmatter, layout, postpage, publishing, site, titles
+from . import feeds, frontmatter, layout, postpage, publishing, site, titles
 
 __version__ = "1.0.0"
 
@@ -41,11 +43,19 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", layout.add_templates_and_styles)
     app.add_transform(frontmatter.NormaliseForABlog)
     app.add_transform(titles.PlainTextHeadings)
+    app.add_directive("feed-addresses", feeds.FeedAddresses)
+    # After ABlog's process_posts (500) has recorded the post.
+    app.connect("doctree-read", feeds.record_updated, priority=600)
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("builder-inited", layout.wrap_ablog_page_generator)
     app.connect("html-page-context", postpage.add_post_context)
     app.connect("doctree-resolved", postpage.insert_post_header)
+    # Feeds: ours in place of ABlog's; each post's HTML kept as its page is written.
+    app.connect("builder-inited", feeds.replace_ablog_feeds)
+    app.connect("html-page-context", feeds.capture_post_html)
+    app.connect("html-page-context", feeds.add_feed_links)
+    app.connect("doctree-resolved", feeds.resolve_feed_addresses)
     app.connect("build-finished", site.write_cname)
 
     return {

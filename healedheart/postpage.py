@@ -56,6 +56,8 @@ def insert_post_header(app: Sphinx, doctree: nodes.document, docname: str) -> No
     if title is None:
         return
     status = getattr(app, "blog_statuses", {}).get(docname)
+    # The front matter's `updated:` (feeds.record_updated), if after the date.
+    updated = post.update if post.date and post.update and post.update > post.date else None
 
     def link(coll: Any) -> dict[str, str]:
         return {"name": str(coll), "url": app.builder.get_relative_uri(docname, coll.docname)}
@@ -66,6 +68,7 @@ def insert_post_header(app: Sphinx, doctree: nodes.document, docname: str) -> No
             "post": post,
             "state": status.state if status else "published",
             "date": post.date,
+            "updated": updated,
             "date_format": app.config.post_date_format,
             "authors": [str(a) for a in post.author],
             "categories": [link(c) for c in post.category],

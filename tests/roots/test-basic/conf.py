@@ -20,6 +20,7 @@ html_sidebars = {
         "sidebar/scroll-start.html",
         "sidebar/navigation.html",
         "sidebar/blog-recent.html",
+        "sidebar/blog-subscribe.html",
         "sidebar/blog-tags.html",
         "sidebar/blog-categories.html",
         "sidebar/blog-archives.html",

@@ -1,0 +1,615 @@
+"""Feeds a reader can trust: Atom, RSS and JSON Feed for the blog, each tag and each category.
+
+Addresses (permanent, documented in docs/feeds.md), under each feed's page:
+
+- the whole blog: ``blog/atom.xml``, ``blog/rss.xml``, ``blog/feed.json``;
+- a tag: ``blog/tag/<slug>/atom.xml`` and so on; a category: ``blog/category/<slug>/...``.
+
+Every entry carries the post's full text and its excerpt, with every link made
+absolute against the post's own address, and the dates the author wrote, at
+midnight in ``blog_timezone``. Only published posts appear, in the preview too.
+
+ABlog's own feed writer is switched off (``replace_ablog_feeds``): it renders every
+post once per feed through a fresh docutils writer, keeps links relative and
+stamps the build time. Here each post's HTML is taken from the post page as it is
+written (``capture_post_html``: the page body, which costs nothing) and kept
+between builds in a cache beside the doctrees, so a rebuild renders only the
+posts whose pages it rewrites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+import ablog
+import ablog.post
+import lxml.html
+from ablog.blog import Blog, Post
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from feedgen.feed import FeedGenerator
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.osutil import relative_uri
+
+from . import frontmatter
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Format:
+    """One of the three feed formats: its file name, media type and names for people."""
+
+    key: str
+    filename: str
+    media_type: str
+    label: str
+    link_text: str
+
+
+ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", "Atom feed")
+RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", "RSS feed")
+JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed", "JSON Feed")
+FORMATS = (ATOM, RSS, JSON_FEED)
+
+# The site page that explains feeds to readers; linked from the sidebar if it exists.
+SUBSCRIBE_PAGE = "subscribe"
+# Bump when the HTML kept in the cache would come out differently.
+CACHE_VERSION = 1
+CACHE_FILE = "healedheart-feed-html.json"
+# The ``updated`` of a feed with no entries (never the build time).
+NO_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+GENERATOR = "Sphinx, ABlog and healedheart"
+
+# Characters XML 1.0 cannot carry, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Attributes holding one URL; ``srcset`` holds several.
+_URL_ATTRIBUTES = ("href", "src", "poster", "cite", "longdesc", "action", "data")
+# What the page shows around the text that a reader's app shows itself: the title,
+# the date/tags header, the ¶ permalinks.
+_PAGE_FURNITURE = (
+    "(//h1)[1]"
+    " | //div[contains(concat(' ', normalize-space(@class), ' '), ' post-header ')]"
+    " | //a[contains(concat(' ', normalize-space(@class), ' '), ' headerlink ')]"
+)
+
+
+# -- Which feeds there are ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed (in three formats): the posts of the blog, of a tag or of a category."""
+
+    page: str  # the docname of the HTML page the feed follows: "blog", "blog/tag/x"
+    title: str
+    description: str
+    posts: tuple[Post, ...]  # newest first
+    only: str = ""  # for a tag or category, what it follows: 'Only posts tagged "x"'
+
+    def path(self, fmt: Format) -> str:
+        """The feed file's path in the site, e.g. ``blog/tag/x/atom.xml``."""
+        return f"{self.page}/{fmt.filename}"
+
+    def links(self) -> list[dict[str, str]]:
+        """For templates: one link per format (``path`` for ``pathto(path, 1)``)."""
+        return [
+            {
+                "path": self.path(fmt),
+                "type": fmt.media_type,
+                "label": fmt.label,
+                "text": fmt.link_text,
+                "title": f"{self.title} ({fmt.label})",
+            }
+            for fmt in FORMATS
+        ]
+
+
+def _blog(app: Sphinx) -> Blog:
+    blog = Blog(app)
+    if not len(blog.posts) and not len(blog.drafts):
+        ablog.post.register_posts(app)
+    return blog
+
+
+def published_posts(app: Sphinx, posts: Any) -> list[Post]:
+    """``posts`` less any the author has not published, newest first.
+
+    ABlog knows only dates; in the preview it would list a past-dated ``draft: true``
+    post as published, so ask ``publishing`` too.
+    """
+    statuses = getattr(app, "blog_statuses", {})
+    kept = []
+    for post in posts:
+        status = statuses.get(post.docname)
+        if post.published and post.date and (status is None or status.published):
+            kept.append(post)
+    kept.sort(key=lambda p: (p.date, p.docname), reverse=True)
+    length = app.config.blog_feed_length
+    return kept[:length] if length else kept
+
+
+def site_feeds(app: Sphinx) -> list[Feed]:
+    """Every feed of the site: the whole blog first, then tags, then categories.
+
+    A tag or category gets feeds only if it has a published post. Computed once per
+    build, after the posts are registered (any time in the writing phase).
+    """
+    cached = getattr(app, "_healedheart_feeds", None)
+    if cached is not None:
+        return cached
+    blog = _blog(app)
+    config = app.config
+    title = config.blog_title
+    description = config.blog_feed_subtitle or title
+    feeds = [Feed(config.blog_path, title, description, tuple(published_posts(app, blog.posts)))]
+    for header, catalog in (("Posts tagged", blog.tags), ("Posts in", blog.category)):
+        for collection in catalog:
+            posts = published_posts(app, collection)
+            if posts:
+                name = f"{header} {collection}"
+                only = f"Only {header.lower()} “{collection}”"
+                feeds.append(Feed(collection.docname, f"{title}: {name}", name, tuple(posts), only))
+    app._healedheart_feeds = feeds  # type: ignore[attr-defined]
+    return feeds
+
+
+def _active(app: Sphinx) -> bool:
+    return bool(app.config.html_baseurl) and ablog.builder_support(app)
+
+
+# -- The author's ``updated:`` date -----------------------------------------------
+
+
+def record_updated(app: Sphinx, doctree: nodes.document) -> None:
+    """Give ABlog a post's ``updated:`` front matter date as the post's last update.
+
+    ``frontmatter.NormaliseForABlog`` keeps the key from ABlog (which would reject
+    it); runs after ABlog's ``process_posts`` has recorded the post.
+    """
+    env = app.env
+    docname = env.docname
+    infos = getattr(env, "ablog_posts", {}).get(docname)
+    if not infos:
+        return
+    path = Path(env.doc2path(docname))
+    try:
+        matter = frontmatter.read(path, docname)
+    except frontmatter.PostError:
+        return  # publishing has already reported it, with the line
+    if "updated" not in matter.fields:
+        return
+    line = matter.line_of("updated")
+    updated = frontmatter.as_date(matter.fields["updated"])
+    if updated is None:
+        logger.warning(
+            "'updated' is not a date (%r). Write the day you last changed the post "
+            "as YYYY-MM-DD, for example 'updated: 2025-10-02', or remove the line.",
+            matter.fields["updated"],
+            location=(docname, line),
+            type="healedheart",
+            subtype="updated",
+        )
+        return
+    for info in infos:
+        date = info.get("date")
+        if date and updated < date.date():
+            logger.warning(
+                "'updated' (%s) is before the post's date (%s). Write the day you "
+                "last changed the post, or remove the line.",
+                updated.isoformat(),
+                date.date().isoformat(),
+                location=(docname, line),
+                type="healedheart",
+                subtype="updated",
+            )
+            continue
+        stamp = dt.datetime(updated.year, updated.month, updated.day)
+        info["update"] = max(info["update"], stamp) if info.get("update") else stamp
+
+
+def _local(app: Sphinx, when: dt.datetime | dt.date) -> dt.datetime:
+    """Midnight of that day where the author lives: posts carry dates, not times."""
+    day = when.date() if isinstance(when, dt.datetime) else when
+    return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(app.config.blog_timezone))
+
+
+# -- A post's HTML for feeds -----------------------------------------------------
+
+
+def feed_html(body: str, page_url: str) -> str:
+    """A post page's body as a feed entry's content.
+
+    Drops the title, the date/tags header and the ¶ permalinks (the reader's app
+    shows title and date itself), and makes every URL absolute against the post's
+    own address, so that links, images and anchors work inside a feed reader.
+    """
+    root = lxml.html.fragment_fromstring(body, create_parent="div")
+    for element in root.xpath(_PAGE_FURNITURE):
+        element.drop_tree()
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments, processing instructions
+        for name in _URL_ATTRIBUTES:
+            value = element.get(name)
+            if value is not None:
+                element.set(name, _absolute(page_url, value))
+        srcset = element.get("srcset")
+        if srcset is not None:
+            element.set("srcset", _absolute_srcset(page_url, srcset))
+    parts = [root.text or ""]
+    parts += [lxml.html.tostring(child, encoding="unicode") for child in root]
+    return "".join(parts).replace("\r\n", "\n").strip()
+
+
+def _absolute(base: str, url: str) -> str:
+    try:
+        return urljoin(base, url.strip())
+    except ValueError:
+        return url
+
+
+def _absolute_srcset(base: str, srcset: str) -> str:
+    candidates = []
+    for candidate in srcset.split(","):
+        url, _sep, descriptor = candidate.strip().partition(" ")
+        if url:
+            candidates.append(f"{_absolute(base, url)} {descriptor.strip()}".strip())
+    return ", ".join(candidates)
+
+
+class FeedHTMLCache:
+    """Each post's feed HTML, kept between builds beside the doctrees.
+
+    An entry stands for the post page written at the time: it carries the page
+    file's modification time and size, and is not trusted once those change (a
+    page written without passing here: a parallel write, an interrupted build).
+    """
+
+    def __init__(self, path: Path, base_url: str):
+        self.path = path
+        self.base_url = base_url
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.captured: dict[str, str] = {}  # docname -> HTML captured in this build
+        self.changed = False
+
+    @classmethod
+    def load(cls, path: Path, base_url: str) -> FeedHTMLCache:
+        cache = cls(path, base_url)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache
+        if data.get("version") == CACHE_VERSION and data.get("base_url") == base_url:
+            cache.entries = data.get("posts", {})
+        return cache
+
+    def get(self, docname: str, page_file: Path) -> str | None:
+        if docname in self.captured:
+            self.entries[docname] = {"stamp": _stamp(page_file), "html": self.captured.pop(docname)}
+            self.changed = True
+        entry = self.entries.get(docname)
+        if entry and entry.get("stamp") == _stamp(page_file):
+            return entry["html"]
+        return None
+
+    def put(self, docname: str, page_file: Path, html_text: str) -> None:
+        self.entries[docname] = {"stamp": _stamp(page_file), "html": html_text}
+        self.changed = True
+
+    def save(self, keep: set[str]) -> None:
+        """Write the cache, forgetting posts that are gone."""
+        for docname in set(self.entries) - keep:
+            del self.entries[docname]
+            self.changed = True
+        if not self.changed:
+            return
+        data = {"version": CACHE_VERSION, "base_url": self.base_url, "posts": self.entries}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)
+        self.changed = False
+
+
+def _stamp(path: Path) -> list[int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_mtime_ns, stat.st_size]
+
+
+def _cache(app: Sphinx) -> FeedHTMLCache:
+    cache = getattr(app, "_healedheart_feed_cache", None)
+    if cache is None:
+        cache = FeedHTMLCache.load(Path(app.doctreedir) / CACHE_FILE, app.config.html_baseurl)
+        app._healedheart_feed_cache = cache  # type: ignore[attr-defined]
+    return cache
+
+
+def page_url(app: Sphinx, docname: str) -> str:
+    """The permanent, absolute address of a page."""
+    return app.config.html_baseurl + app.builder.get_target_uri(docname)
+
+
+def capture_post_html(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Keep a post page's body, as it is written, for the feeds (no extra rendering)."""
+    if doctree is None or "body" not in context or not _active(app):
+        return
+    if pagename not in _blog(app):
+        return
+    _cache(app).captured[pagename] = feed_html(context["body"], page_url(app, pagename))
+
+
+def render_page_body(app: Sphinx, docname: str) -> str:
+    """Render a post page's body as the HTML builder's ``write_doc`` does.
+
+    Only for a post whose page was written where ``capture_post_html`` could not
+    see it (a parallel write) and whose cached HTML is missing or stale.
+    """
+    builder = app.builder
+    doctree = app.env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
+    # The per-page state write_doc sets; put back afterwards (it may not exist yet).
+    names = ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
+    saved = {name: getattr(builder, name) for name in names if hasattr(builder, name)}
+    target = builder.get_target_uri(docname)
+    try:
+        builder.imgpath = relative_uri(target, builder.imagedir)
+        builder.post_process_images(doctree)  # as write_doc_serialized does
+        builder.imgpath = relative_uri(target, "_images")
+        builder.dlpath = relative_uri(target, "_downloads")
+        builder.current_docname = docname
+        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
+        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
+        doctree.settings = builder.docsettings
+        visitor = builder.create_translator(doctree, builder)
+        doctree.walkabout(visitor)
+        return "".join(visitor.fragment)
+    finally:
+        for name, value in saved.items():
+            setattr(builder, name, value)
+
+
+# -- Entries and the three formats ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What every format says about one post."""
+
+    url: str  # the post's permanent address: also its id, everywhere
+    title: str
+    published: dt.datetime
+    updated: dt.datetime
+    authors: tuple[str, ...]
+    tags: tuple[tuple[str, str], ...]  # (name, scheme) for tags and categories
+    summary: str  # the excerpt, as plain text
+    content: str  # the full text, as HTML with absolute URLs
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _entries(app: Sphinx, feeds: list[Feed]) -> dict[str, Entry]:
+    """One entry per post in any feed, each post's HTML taken or rendered once."""
+    cache = _cache(app)
+    base = app.config.html_baseurl
+    blog_path = app.config.blog_path
+    default_authors = _feed_authors(app)
+    entries: dict[str, Entry] = {}
+    for feed in feeds:
+        for post in feed.posts:
+            if post.docname in entries:
+                continue
+            url = page_url(app, post.docname)
+            page_file = Path(app.builder.get_outfilename(post.docname))
+            content = cache.get(post.docname, page_file)
+            if content is None:
+                content = feed_html(render_page_body(app, post.docname), url)
+                cache.put(post.docname, page_file, content)
+            published = _local(app, post.date)
+            updated = _local(app, post.update) if post.update else published
+            tags = [(str(c), f"{base}{blog_path}/category/") for c in post.category]
+            tags += [(str(t), f"{base}{blog_path}/tag/") for t in post.tags]
+            summary = " ".join(" ".join(node.astext() for node in post.excerpt).split())
+            entries[post.docname] = Entry(
+                url=url,
+                title=_xml_safe(post.title),
+                published=published,
+                updated=max(updated, published),
+                authors=tuple(str(a) for a in post.author) or default_authors,
+                tags=tuple(tags),
+                summary=_xml_safe(summary),
+                content=_xml_safe(content),
+            )
+    return entries
+
+
+def _feed_authors(app: Sphinx) -> tuple[str, ...]:
+    config = app.config
+    keys = config.blog_default_author or []
+    if isinstance(keys, str):
+        keys = [keys]
+    names = tuple(config.blog_authors[k][0] for k in keys if k in config.blog_authors)
+    return names or (config.author,)
+
+
+def _updated(entries: list[Entry]) -> dt.datetime:
+    """The feed's last change: its most recently published or updated entry."""
+    return max((e.updated for e in entries), default=NO_DATE)
+
+
+def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> FeedGenerator:
+    base = app.config.html_baseurl
+    home = page_url(app, feed.page)
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    # The whole blog's Atom id is the site's address, as ABlog had it: keep it so
+    # that readers already subscribed see the same feed.
+    fg.id(base if feed.page == app.config.blog_path else home)
+    fg.title(_xml_safe(feed.title))
+    fg.subtitle(_xml_safe(feed.description))
+    fg.author([{"name": name} for name in _feed_authors(app)])
+    fg.link(href=base + feed.path(fmt), rel="self", type=fmt.media_type)
+    fg.link(href=home, rel="alternate", type="text/html")  # last: RSS's <link>
+    fg.language(app.config.language or "en")
+    fg.generator(GENERATOR)
+    updated = _updated(entries)
+    fg.updated(updated)  # also RSS's lastBuildDate: never the build time
+    if entries:
+        fg.pubDate(max(e.published for e in entries))
+    for entry in entries:
+        fe = fg.add_entry(order="append")
+        fe.id(entry.url)
+        fe.guid(entry.url, permalink=True)
+        fe.title(entry.title)
+        fe.link(href=entry.url, rel="alternate", type="text/html")
+        fe.published(entry.published)
+        fe.updated(entry.updated)
+        fe.author([{"name": name} for name in entry.authors])
+        if fmt is RSS:
+            fe.dc.dc_creator(list(entry.authors))
+            # RSS descriptions are HTML by custom: escape the plain-text excerpt.
+            fe.description(html.escape(entry.summary, quote=False))
+        else:
+            fe.summary(entry.summary, type="text")
+        fe.content(entry.content, type="html")
+        for name, scheme in entry.tags:
+            fe.category(term=name, scheme=scheme, label=name)
+    return fg
+
+
+def atom_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
+    return _feedgen(app, feed, entries, ATOM).atom_str(pretty=True)
+
+
+def rss_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
+    return _feedgen(app, feed, entries, RSS).rss_str(pretty=True)
+
+
+def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    base = app.config.html_baseurl
+    data: dict[str, Any] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": feed.title,
+        "home_page_url": page_url(app, feed.page),
+        "feed_url": base + feed.path(JSON_FEED),
+        "description": feed.description,
+        "language": app.config.language or "en",
+        "authors": [{"name": name} for name in _feed_authors(app)],
+        "items": [
+            {
+                "id": e.url,
+                "url": e.url,
+                "title": e.title,
+                "content_html": e.content,
+                "summary": e.summary,
+                "date_published": e.published.isoformat(),
+                "date_modified": e.updated.isoformat(),
+                "authors": [{"name": name} for name in e.authors],
+                "tags": list(dict.fromkeys(name for name, _scheme in e.tags)),
+            }
+            for e in entries
+        ],
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+WRITERS = {ATOM: atom_bytes, RSS: rss_bytes, JSON_FEED: json_feed_bytes}
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
+    """Write every feed (an ``html-collect-pages`` listener, in ABlog's place)."""
+    if not _active(app):
+        return []
+    feeds = site_feeds(app)
+    entries = _entries(app, feeds)
+    outdir = Path(app.outdir)
+    for feed in feeds:
+        feed_entries = [entries[post.docname] for post in feed.posts]
+        for fmt, write in WRITERS.items():
+            _write_if_changed(outdir / feed.path(fmt), write(app, feed, feed_entries))
+    _cache(app).save(keep=set(app.config.matched_blog_posts) | set(entries))
+    return []
+
+
+def replace_ablog_feeds(app: Sphinx) -> None:
+    """Put ``write_feeds`` in place of ABlog's feed writer (``builder-inited``)."""
+    listeners = app.events.listeners["html-collect-pages"]
+    for i, listener in enumerate(listeners):
+        if listener.handler is ablog.post.generate_atom_feeds:
+            listeners[i] = listener._replace(handler=write_feeds)
+
+
+# -- Telling readers ------------------------------------------------------------
+
+
+def add_feed_links(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
+) -> None:
+    """Give templates the feeds to advertise: the blog's, and a tag's or category's own."""
+    if not _active(app):
+        return
+    feeds = site_feeds(app)
+    context["blog_feeds"] = feeds[0].links()
+    own = next((f for f in feeds[1:] if f.page == pagename), None)
+    context["page_feeds"] = own.links() if own else []
+    context["page_feeds_heading"] = own.only if own else ""
+    context["subscribe_page"] = SUBSCRIBE_PAGE if SUBSCRIBE_PAGE in app.env.found_docs else ""
+
+
+class feed_addresses(nodes.General, nodes.Element):
+    """Where the list of the blog's feed addresses goes; filled in at write time."""
+
+
+class FeedAddresses(Directive):
+    """``{feed-addresses}``: the whole blog's feed addresses, in full, to copy.
+
+    Filled in when the page is written, so that the addresses follow the site's
+    address (``html_baseurl`` or ``SITE_URL``) of that build.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        return [feed_addresses()]
+
+
+def resolve_feed_addresses(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(feed_addresses)):
+        items = nodes.bullet_list(classes=["feed-addresses"])
+        base = app.config.html_baseurl
+        for fmt in FORMATS:
+            url = f"{base}{app.config.blog_path}/{fmt.filename}"
+            label = f"{fmt.label} (recommended)" if fmt is ATOM else fmt.label
+            para = nodes.paragraph()
+            para += nodes.strong(label, label)
+            para += nodes.Text(": ")
+            para += nodes.reference(url, url, refuri=url, classes=["feed-address"])
+            items += nodes.list_item("", para)
+        node.replace_self(items)
