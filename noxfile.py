@@ -139,3 +139,14 @@ def lock(session: nox.Session) -> None:
         "-o",
         str(CONSTRAINTS.relative_to(ROOT)),
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Time the build on N synthetic posts against Pelican: nox -s bench -- 300 1000 3000."""
+    install(session, "site", "bench")
+    env = {}
+    if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
+        env["SOURCE_DATE_EPOCH"] = epoch  # as nox -s build does
+    # benchmarks/run.py: --repeat R (default 3), -j JOBS, --json, --site; see --help.
+    session.run("python", "-m", "benchmarks.run", *session.posargs, env=env)

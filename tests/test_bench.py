@@ -1,0 +1,120 @@
+"""The benchmark's inputs: synthetic posts that are stable, realistic and valid.
+
+No timings here (they belong to ``nox -s bench``): only that the generator gives
+the same posts every time, that they build strictly as real posts do, and that
+the Pelican version of them is something Pelican reads without a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import REPO, build_site
+
+from benchmarks import pelican_site, synthetic
+from benchmarks.run import differing, digest
+
+
+def test_the_same_seed_gives_the_same_posts_and_more_posts_extend_them() -> None:
+    posts = synthetic.generate(40)
+    assert posts == synthetic.generate(40)
+    assert posts[:15] == synthetic.generate(15)
+    assert posts != synthetic.generate(40, seed=synthetic.DEFAULT_SEED + 1)
+    assert [synthetic.to_myst(p, posts) for p in posts] == [
+        synthetic.to_myst(p, posts) for p in synthetic.generate(40)
+    ]
+
+
+def test_posts_look_like_the_blogs_own() -> None:
+    posts = synthetic.generate(200)
+    assert len({p.slug for p in posts}) == len(posts), "file names must be unique"
+    for post in posts:
+        assert 800 <= post.words <= 1600, post.title
+        assert 1 <= len(post.tags) <= 3 and set(post.tags) <= set(synthetic.TAGS)
+        assert post.category in synthetic.CATEGORIES
+        assert synthetic.FIRST_DAY <= post.date <= synthetic.LAST_DAY < dt.date.today()
+        headings = [b for b in post.blocks if isinstance(b, synthetic.Heading)]
+        assert 1 <= len(headings) <= 2
+        assert isinstance(post.blocks[0], synthetic.Paragraph)  # the excerpt
+        links = _linked(post, posts)
+        assert len(links) == (0 if post.index == 0 else 1)
+        assert all(target.index < post.index for target in links)
+    assert len({p.date.year for p in posts}) >= 10
+
+
+def test_synthetic_posts_pass_the_sites_strict_build(tmp_path: Path) -> None:
+    posts = synthetic.generate(5)
+    srcdir = synthetic.write_site(tmp_path / "src", posts, REPO)
+    site = build_site(srcdir, tmp_path / "html")
+
+    for post in posts:
+        page = site.page(post.path.removesuffix(".md") + "/")
+        assert page.find("h1").get_text(" ", strip=True).startswith(post.title)
+        for target in _linked(post, posts):
+            anchor = page.find("a", string=target.title)
+            assert anchor is not None, f"{post.path} has no link to {target.path}"
+            assert anchor["href"].rstrip("/").endswith(f"{target.date.year}/{target.slug}")
+
+
+def test_set_title_changes_only_the_title(tmp_path: Path) -> None:
+    posts = synthetic.generate(3)
+    path = tmp_path / "post.md"
+    path.write_text(synthetic.to_myst(posts[1], posts), encoding="utf-8")
+    synthetic.set_title(path, "A new title")
+    before = synthetic.to_myst(posts[1], posts).splitlines()
+    after = path.read_text(encoding="utf-8").splitlines()
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [6]
+    assert after[6] == "# A new title"
+
+
+def test_site_fingerprints_ignore_only_a_feeds_build_time(tmp_path: Path) -> None:
+    feed = "<feed><id>x</id><updated>{}</updated><entry><updated>{}</updated></entry></feed>"
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "atom.xml").write_text(feed.format("2026-01-01", "2020-01-01"))
+    (tmp_path / "b" / "atom.xml").write_text(feed.format("2027-05-05", "2020-01-01"))
+    assert differing(digest(tmp_path / "a"), digest(tmp_path / "b")) == []
+    (tmp_path / "b" / "atom.xml").write_text(feed.format("2027-05-05", "2021-01-01"))
+    assert differing(digest(tmp_path / "a"), digest(tmp_path / "b")) == ["atom.xml"]
+
+
+def test_pelican_reads_the_converted_posts(tmp_path: Path) -> None:
+    pytest.importorskip("pelican", reason="Pelican is in the 'bench' group: nox -s bench")
+    from pelican.contents import Article
+    from pelican.readers import Readers
+    from pelican.settings import read_settings
+
+    posts = synthetic.generate(5)
+    site = pelican_site.write_site(tmp_path / "pelican", posts)
+    settings = read_settings(str(site / pelican_site.SETTINGS_FILE))
+    readers = Readers(settings)
+    for post in posts:
+        article = readers.read_file(
+            base_path=str(site / "content"), path=post.path, content_class=Article
+        )
+        assert article.title == post.title
+        assert article.date.date() == post.date
+        assert article.category.name == post.category
+        assert [t.name for t in article.tags] == list(post.tags)
+
+    # A whole build, failing on any warning (an unresolved link between posts warns).
+    output = tmp_path / "output"
+    result = subprocess.run(
+        pelican_site.command(site, output), capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for post in posts:
+        html = (output / f"{post.slug}.html").read_text(encoding="utf-8")
+        for target in _linked(post, posts):
+            assert f'/{target.slug}.html">{target.title}</a>' in html
+
+
+def _linked(post: synthetic.Post, posts: list[synthetic.Post]) -> list[synthetic.Post]:
+    return [
+        posts[b.link]
+        for b in post.blocks
+        if isinstance(b, synthetic.Paragraph) and b.link is not None
+    ]
