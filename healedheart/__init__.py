@@ -43,6 +43,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", layout.add_templates_and_styles)
     app.add_transform(frontmatter.NormaliseForABlog)
     app.add_transform(titles.PlainTextHeadings)
+    # After ABlog's process_posts (500) has recorded the post.
+    app.connect("doctree-read", publishing.file_drafts_as_drafts, priority=550)
     app.add_directive("feed-addresses", feeds.FeedAddresses)
     # After ABlog's process_posts (500) has recorded the post.
     app.connect("doctree-read", feeds.record_updated, priority=600)

@@ -113,3 +113,17 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
     # deployed build reads is never filed by ABlog as a draft.
     tomorrow = on + dt.timedelta(days=1)
     ablog.blog.TOMORROW = dt.datetime(tomorrow.year, tomorrow.month, tomorrow.day)
+
+
+def file_drafts_as_drafts(app: Sphinx, doctree: object) -> None:
+    """In the preview, have ABlog file a ``draft: true`` post under Drafts.
+
+    ABlog decides by the date alone, so a draft dated in the past would be listed,
+    counted and fed as published. Runs after ABlog's ``process_posts`` has
+    recorded the post; without a date, ABlog treats the post as a draft.
+    """
+    status = getattr(app, "blog_statuses", {}).get(app.env.docname)
+    if status is None or status.state != DRAFT:
+        return
+    for info in getattr(app.env, "ablog_posts", {}).get(app.env.docname, []):
+        info["date"] = None

@@ -178,8 +178,24 @@ def test_preview_marks_only_the_unpublished(preview) -> None:
 
 
 def test_preview_lists_unpublished_posts_on_the_drafts_page(preview) -> None:
-    drafts = preview.page("blog/drafts/").select(".post-summary-title a")
-    assert "Not yet" in [a.get_text() for a in drafts]
+    drafts = preview.page("blog/drafts/").select(".post-summary")
+    assert {d.select_one(".post-summary-title a").get_text() for d in drafts} == {
+        "Not yet",
+        "Unfinished thoughts",
+    }
+    for summary in drafts:
+        assert summary.select_one(".post-status").get_text(strip=True) == "Draft"
+
+
+def test_preview_does_not_list_a_past_dated_draft_as_published(preview) -> None:
+    """`draft: true` wins over a date in the past, in the preview's lists too."""
+    for url in ("", "blog/", "blog/2025/"):
+        titles = [a.get_text() for a in preview.page(url).select(".post-summary-title a")]
+        assert "Second post: A & B <together>" in titles
+        assert "Unfinished thoughts" not in titles, url
+    footer = preview.page("posts/2024/first/").select_one("footer a.next-page .title")
+    assert footer.get_text(strip=True) == "Second post: A & B <together>"
+    assert "Unfinished thoughts" not in preview.file("blog/atom.xml").read_text("utf-8")
 
 
 # -- the day a scheduled post goes live ----------------------------------------

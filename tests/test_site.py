@@ -94,10 +94,26 @@ def post_urls(site) -> set[str]:
     return {site.url_of(p) for p in (site.outdir / "posts").rglob("index.html")}
 
 
-def pages(site):
+def refresh_target(page: BeautifulSoup) -> str | None:
+    """Where a page's ``<meta http-equiv="refresh">`` sends the reader, if it has one."""
+    meta = page.find("meta", attrs={"http-equiv": re.compile("^refresh$", re.I)})
+    if meta is None:
+        return None
+    match = re.search(r"url=(.*)$", meta.get("content", ""), re.I)
+    return match[1].strip("'\" ") if match else ""
+
+
+def pages(site, redirects: bool = False):
+    """Every HTML page (url, parsed), less redirect stubs unless ``redirects``.
+
+    A redirect stub (an old address: a meta refresh, noindex) is not a page a
+    reader stays on; test_every_internal_link checks where it leads.
+    """
     for path in site.html_files():
         url = site.url_of(path)
-        yield url, site.page(url)
+        page = site.page(url)
+        if redirects or refresh_target(page) is None:
+            yield url, page
 
 
 # -- every page ----------------------------------------------------------------
@@ -133,7 +149,12 @@ def test_no_page_shows_ablogs_own_templates(real_site) -> None:
 
 def test_every_internal_link_leads_to_a_file_and_fragment(real_site) -> None:
     broken, checked = [], 0
-    for url, page in pages(real_site):
+    for url, page in pages(real_site, redirects=True):
+        refresh = refresh_target(page)
+        if refresh is not None:
+            target = real_site.target(url, refresh)
+            if not target or not real_site.existing_file(target[0]):
+                broken.append(f"{url}: refresh to {refresh!r} (no file)")
         for attr in LINK_ATTRIBUTES:
             for el in page.find_all(attrs={attr: True}):
                 target = real_site.target(url, el[attr])
