@@ -53,9 +53,7 @@ def listed(site, url: str) -> list[str]:
 
 def follow_link(site, url: str, text: str, scope: str = "article[role=main]") -> str:
     """Follow the link with this text, in ``scope`` of the page at ``url``."""
-    links = [
-        a for a in site.page(url).select(f"{scope} a[href]") if a.get_text(strip=True) == text
-    ]
+    links = [a for a in site.page(url).select(f"{scope} a[href]") if a.get_text(strip=True) == text]
     assert links, f"no link {text!r} on {url!r}"
     return site.follow(url, links[0]["href"])
 

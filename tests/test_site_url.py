@@ -54,7 +54,7 @@ def test_an_address_that_is_not_a_web_address_is_refused_clearly(bad) -> None:
         assert repr(bad) in message
         assert "SITE_URL" in message  # says where the bad value came from
 
-    with pytest.raises(ConfigError, match="from conf.py"):
+    with pytest.raises(ConfigError, match=r"from conf\.py"):
         resolve_base_url(bad or None, {})
 
 
