@@ -24,6 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import feeds, frontmatter, layout, postpage, publishing, site, titles
+from . import checks
 
 __version__ = "1.0.0"
 
@@ -39,6 +40,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Read-time: settle the address and the set of posts before anything is read.
     app.connect("config-inited", site.apply_base_url)
     app.connect("config-inited", site.keep_tools_out_of_sitemap)
+    # Before publishing reads the posts (600): bad posts are reported and left out, and the
+    # build fails (never a crash in ABlog, never a post silently missing).
+    app.connect("config-inited", checks.check_before_build, priority=590)
     app.connect("config-inited", publishing.exclude_unpublished, priority=600)
     app.connect("config-inited", layout.add_templates_and_styles)
     app.add_transform(frontmatter.NormaliseForABlog)
