@@ -24,7 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import feeds, frontmatter, layout, postpage, publishing, site, titles
-from . import checks
+from . import checks, freshness
 
 __version__ = "1.0.0"
 
@@ -52,6 +52,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("feed-addresses", feeds.FeedAddresses)
     # After ABlog's process_posts (500) has recorded the post.
     app.connect("doctree-read", feeds.record_updated, priority=600)
+
+    # Incremental builds: re-write every page when what the lists of posts show changed.
+    app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("builder-inited", layout.wrap_ablog_page_generator)
