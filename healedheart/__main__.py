@@ -27,6 +27,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with its errors said as a sentence and exit status 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.endswith("required: title"):
+            self.exit(
+                FAILED, 'Give the post a title, in quotes: nox -s new -- "Title of the post"\n'
+            )
         self.exit(
             FAILED,
             f"{self.prog}: {message}.\nRun '{self.prog} --help' to see how to use it.\n",
