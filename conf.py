@@ -29,7 +29,8 @@ extensions = [
     "myst_parser",  # posts and pages in MyST markdown
     "ablog",  # posts, tags, categories, archives, feeds
     "sphinx_sitemap",  # sitemap.xml
-    # This project's own: Furo + ABlog integration, drafts, post checks
+    # This project's own: Furo + ABlog integration, drafts, post checks. It also
+    # loads sphinxext-opengraph (sharing cards) and sphinx-notfound-page (404).
     "healedheart",
 ]
 
@@ -107,3 +108,27 @@ blog_timezone = "Europe/London"
 
 # -- Options for sphinx-sitemap ----------------------------------------------
 sitemap_url_scheme = "{link}"  # the default adds an /en/ prefix
+
+# -- Options for sphinxext-opengraph -----------------------------------------
+# The card shown when a page is shared, unless a post has an image of its own
+# (the address follows html_baseurl: healedheart.social).
+ogp_image = "_static/social-card.png"
+ogp_image_alt = "To a healed heart: Misma's Counselling Services"
+ogp_social_cards = {"enable": False}  # no generated cards (they need matplotlib)
+ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image">']
+
+# -- Options for sphinx-notfound-page ----------------------------------------
+notfound_template = "404.html"
+notfound_context = {"title": "Page not found"}
+
+# -- Options for replies -----------------------------------------------------
+# Where "Reply by email" under each post sends readers' replies. Empty: no link.
+# Why email and not comments: docs/replies.md.
+blog_reply_email = ""
+
+# -- Options for redirects ---------------------------------------------------
+# Old addresses that must keep working: old path -> page (its file without .md).
+# See docs/redirects.md.
+redirects = {
+    "/blog.html": "blog",  # the old site's blog page
+}

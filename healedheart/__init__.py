@@ -24,6 +24,18 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import feeds, frontmatter, layout, postpage, publishing, site, titles
+from . import (
+    csp,
+    links,
+    notfoundpage,
+    readingtime,
+    redirects,
+    related,
+    replies,
+    robots,
+    sitemap,
+    social,
+)
 from . import checks, freshness
 
 __version__ = "1.0.0"
@@ -66,6 +78,38 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", feeds.add_feed_links)
     app.connect("doctree-resolved", feeds.resolve_feed_addresses)
     app.connect("build-finished", site.write_cname)
+
+    # Readers and search engines (issue 5): sharing cards, structured data, robots.txt,
+    # sitemap, 404, redirects, reading time, related posts, replies, no third parties.
+    app.setup_extension("sphinxext.opengraph")
+    app.setup_extension("notfound.extension")
+    app.add_config_value("blog_reply_email", "", "html", types=[str])
+    app.add_config_value("redirects", {}, "html", types=[dict])
+    app.add_css_file("readers.css", priority=600)
+    # After site.apply_base_url and publishing (600): the address and posts are known.
+    app.connect("config-inited", social.configure, priority=610)
+    app.connect("config-inited", notfoundpage.set_prefix, priority=610)
+    app.connect("config-inited", sitemap.exclude_non_public, priority=610)
+    app.connect("config-inited", replies.check_address)
+    app.connect("config-inited", redirects.check_config)
+    app.connect("doctree-read", readingtime.record, priority=600)
+    app.connect("env-purge-doc", readingtime.purge)
+    app.connect("env-merge-info", readingtime.merge)
+    app.add_post_transform(links.ExternalLinksNoopener)
+    app.connect("builder-inited", readingtime.add_template_global)
+    app.connect("builder-inited", csp.wrap_renderer)
+    # Before sphinxext-opengraph (500), which reads the page's overrides.
+    app.connect("html-page-context", social.add_sharing_meta, priority=450)
+    app.connect("html-page-context", social.add_json_ld, priority=460)
+    app.connect("html-page-context", robots.add_noindex)
+    app.connect("html-page-context", notfoundpage.adjust_context)
+    app.connect("html-page-context", related.add_related_posts)
+    app.connect("html-page-context", replies.add_reply_link)
+    app.connect("build-finished", notfoundpage.move_to_top)
+    app.connect("build-finished", redirects.write_redirects)
+    app.connect("build-finished", robots.write_robots_txt)
+    # After sphinx-sitemap (500) has written sitemap.xml.
+    app.connect("build-finished", sitemap.refine, priority=600)
 
     return {
         "version": __version__,

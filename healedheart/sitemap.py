@@ -1,0 +1,109 @@
+"""sitemap.xml lists the public pages only, each post with the day it last changed.
+
+sphinx-sitemap lists every page it sees written. Here, before it starts, the pages
+that are not content are added to ``sitemap_excludes`` (the 404 page; in the
+preview, drafts and scheduled posts), and after it has written the file, any page
+marked ``noindex`` is dropped (search engines must not be sent to a page that
+asks not to be listed) and each post gets ``<lastmod>``: its ``updated:`` date, or
+else its ``date:``, from the front matter (never the build time). A list page (all
+posts, a tag, a year...) gets the latest ``<lastmod>`` of the posts it lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+from ablog.blog import Blog
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+from . import related, social
+
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+_NOINDEX = re.compile(r"<meta\s+name=[\"']robots[\"']\s+content=[\"'][^\"']*noindex", re.IGNORECASE)
+
+
+def exclude_non_public(app: Sphinx, config: Config) -> None:
+    """Before sphinx-sitemap collects pages: leave out 404 and, in the preview, drafts."""
+    excludes = list(getattr(config, "sitemap_excludes", None) or [])
+    pagename = getattr(config, "notfound_pagename", "404")
+    wanted = [f"{pagename}/", f"{pagename}.html", f"{config.blog_path}/drafts/"]
+    for status in getattr(app, "blog_statuses", {}).values():
+        if not status.published:
+            wanted.append(status.docname + "/")
+    config.sitemap_excludes = excludes + [p for p in wanted if p not in excludes]
+
+
+def _file_for(outdir: Path, base_url: str, loc: str) -> Path | None:
+    if not loc.startswith(base_url):
+        return None
+    path = outdir / loc[len(base_url) :]
+    if loc.endswith("/") or loc == base_url:
+        path = path / "index.html"
+    return path
+
+
+def last_changes(app: Sphinx) -> dict[str, dt.date]:
+    """Each published post's and each list page's last change, by page URL."""
+
+    base = app.config.html_baseurl
+    builder = app.builder
+    blog = Blog(app)
+
+    def url(docname: str) -> str:
+        return base + builder.get_target_uri(docname)
+
+    changes: dict[str, dt.date] = {}
+    for post in related.published(app, blog.posts):
+        dates = social.post_dates(app, post.docname)
+        if dates:
+            changes[url(post.docname)] = dates[1]
+
+    def newest(posts) -> dt.date | None:
+        days = [d for d in (changes.get(url(p.docname)) for p in posts) if d]
+        return max(days) if days else None
+
+    everything = newest(blog.posts)
+    if everything:
+        changes[url(blog.posts.docname)] = everything
+    for catalog in (blog.archive, blog.tags, blog.category, blog.author):
+        days = []
+        for collection in catalog:
+            day = newest(collection)
+            if day:
+                changes[url(collection.docname)] = day
+                days.append(day)
+        if days:
+            changes[url(catalog.docname)] = max(days)
+    return changes
+
+
+def refine(app: Sphinx, exception: Exception | None) -> None:
+    """After sphinx-sitemap: drop ``noindex`` pages, add ``<lastmod>`` (``build-finished``)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    filename = Path(app.outdir) / (getattr(app.config, "sitemap_filename", None) or "sitemap.xml")
+    if not filename.is_file():
+        return
+    ElementTree.register_namespace("", NS)
+    tree = ElementTree.parse(filename)
+    root = tree.getroot()
+    outdir = Path(app.outdir)
+    base = app.config.html_baseurl
+    changes = last_changes(app)
+    for url in list(root.findall(f"{{{NS}}}url")):
+        loc = url.findtext(f"{{{NS}}}loc", "")
+        page = _file_for(outdir, base, loc)
+        if page is not None and page.is_file() and _NOINDEX.search(page.read_text("utf-8")):
+            root.remove(url)
+            continue
+        day = changes.get(loc)
+        if day is not None:
+            lastmod = url.find(f"{{{NS}}}lastmod")
+            if lastmod is None:
+                lastmod = ElementTree.SubElement(url, f"{{{NS}}}lastmod")
+            lastmod.text = day.isoformat()
+    tree.write(filename, xml_declaration=True, encoding="utf-8", method="xml")
