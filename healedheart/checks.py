@@ -39,7 +39,9 @@ from .frontmatter import Problem
 
 # -- What a post may say -------------------------------------------------------
 
-#: Every setting a post can have, with an example for the messages.
+#: Every setting a post can have, with an example for the messages. A new setting
+#: read by the extension goes here too, or `check` calls it unknown (and the
+#: author's guide, docs/author-guide.md, explains it).
 SETTINGS = {
     "date": "date: 2025-09-01",
     "updated": "updated: 2025-10-15",
@@ -836,6 +838,46 @@ def _relative(path: str, start: str) -> str:
     return posixpath.relpath(path, posixpath.dirname(start))
 
 
+class _Files:
+    """Which files exist, with capitals exactly as written.
+
+    On a Mac or Windows, "Tree.JPG" opens "tree.jpg"; on the web server it does
+    not. Comparing with the folder's listing makes ``check`` agree with the server.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._listings: dict[str, set[str]] = {}
+
+    def _listing(self, folder: str) -> set[str]:
+        if folder not in self._listings:
+            try:
+                self._listings[folder] = {p.name for p in (self.root / folder).iterdir()}
+            except OSError:
+                self._listings[folder] = set()
+        return self._listings[folder]
+
+    def exists(self, path: str) -> bool:
+        """True if ``path`` (relative to the root, '/'-separated) is a file, capitals and all."""
+        folder = ""
+        for part in path.split("/"):
+            if part not in self._listing(folder):
+                return False
+            folder = f"{folder}/{part}" if folder else part
+        return (self.root / path).is_file()
+
+    def with_other_capitals(self, path: str) -> str | None:
+        """The file at ``path`` spelt with other capitals, if there is one."""
+        folder = ""
+        for part in path.split("/"):
+            names = {name.casefold(): name for name in self._listing(folder)}
+            if part.casefold() not in names:
+                return None
+            part = names[part.casefold()]
+            folder = f"{folder}/{part}" if folder else part
+        return folder if (self.root / folder).is_file() else None
+
+
 def _link_problems(
     root: Path, posts: list[Post], pages: set[str], today: dt.date
 ) -> Iterator[Problem]:
@@ -843,8 +885,8 @@ def _link_problems(
     by_path = {post.path: post for post in posts}
     by_stem: dict[str, list[str]] = defaultdict(list)
     for post in posts:
-        by_stem[posixpath.basename(post.docname)].append(post.path)
-    exists: dict[str, bool] = {}
+        by_stem[posixpath.basename(post.docname).casefold()].append(post.path)
+    files = _Files(root)
     for post in posts:
         for link in post.links:
             what = "image" if link.kind == "image" else "link"
@@ -870,10 +912,8 @@ def _link_problems(
                     "Link only to files inside the blog, from this post's folder.",
                 )
                 continue
-            if resolved not in exists:
-                exists[resolved] = (root / resolved).is_file()
-            if not exists[resolved]:
-                yield _missing_target(root, post, link, resolved, by_stem)
+            if not files.exists(resolved):
+                yield _missing_target(files, post, link, resolved, by_stem)
                 continue
             suffix = posixpath.splitext(resolved)[1]
             if what == "link" and suffix in (".md", ".rst") and resolved not in pages:
@@ -892,22 +932,25 @@ def _link_problems(
 
 
 def _missing_target(
-    root: Path, post: Post, link: Link, resolved: str, by_stem: dict[str, list[str]]
+    files: _Files, post: Post, link: Link, resolved: str, by_stem: dict[str, list[str]]
 ) -> Problem:
     what = {"image": "image", "file": "file"}.get(link.kind, "link")
     message = f'The {what} "{link.target}" points to {resolved}, which does not exist.'
-    suggestion = None
-    if (root / (resolved + ".md")).is_file():
-        suggestion = _relative(resolved + ".md", post.path)
-    elif (root / resolved).is_dir() and (root / resolved / "index.md").is_file():
-        suggestion = _relative(resolved + "/index.md", post.path)
+    found = None
+    for candidate in (resolved, resolved + ".md", resolved + "/index.md"):
+        found = files.with_other_capitals(candidate)
+        if found:
+            break
     else:
         # "../second/" (the page's address) or "second": a post's name, not its file.
-        candidates = by_stem.get(posixpath.basename(resolved).removesuffix(".md"), [])
-        if candidates:
-            suggestion = _relative(candidates[0], post.path)
-    if suggestion:
-        fix = f'Did you mean "{suggestion}"? Link to the file itself, from this post\'s folder.'
+        stems = by_stem.get(posixpath.basename(resolved).removesuffix(".md").casefold(), [])
+        found = stems[0] if stems else None
+    if found:
+        capitals = " (capitals count)" if found.casefold() == resolved.casefold() else ""
+        fix = (
+            f'Did you mean "{_relative(found, post.path)}"? Link to the file itself, '
+            f"from this post's folder{capitals}."
+        )
     elif link.target.startswith("www."):
         fix = f'If it is a website, start it with https://, like "https://{link.target}".'
     elif link.kind == "image":
