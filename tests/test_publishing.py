@@ -54,8 +54,8 @@ def test_today_is_fixed_by_blog_today() -> None:
 
 
 def test_today_is_the_authors_day_not_the_machines() -> None:
-    # When it is already tomorrow in Kiritimati (UTC+14) it is still today in Samoa's
-    # neighbour Niue (UTC-11): 25 hours apart, the two dates always differ.
+    # Kiritimati (UTC+14) and Niue (UTC-11) are 25 hours apart: their dates always
+    # differ, so a result that ignored the time zone would fail here.
     assert publishing.today("Pacific/Kiritimati") != publishing.today("Pacific/Niue")
 
 
