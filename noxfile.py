@@ -150,3 +150,12 @@ def bench(session: nox.Session) -> None:
         env["SOURCE_DATE_EPOCH"] = epoch  # as nox -s build does
     # benchmarks/run.py: --repeat R (default 3), -j JOBS, --json, --site; see --help.
     session.run("python", "-m", "benchmarks.run", *session.posargs, env=env)
+
+
+@nox.session
+def lighthouse(session: nox.Session) -> None:
+    """Build the site, then score home, a post and a tag page with Lighthouse 12, as a phone."""
+    build(session)  # the build session's own steps: check, then a strict, clean build
+    # Serves _build/html on 127.0.0.1; npm-installs Lighthouse (pinned) into _build/npm/.
+    lighthouse_py = ROOT / "tests" / "quality" / "lighthouse.py"
+    session.run("python", str(lighthouse_py), str(HTML), *session.posargs)  # -- --keep DIR
