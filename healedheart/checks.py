@@ -73,8 +73,20 @@ GUIDANCE = (
 )
 
 _BOOLEAN_KEYS = ("draft", "nocomments")
+#: Settings ABlog reads that this blog does not use (it crashes on some values).
+_ABLOG_KEYS = {
+    "title",
+    "image",
+    "excerpt",
+    "location",
+    "language",
+    "redirect",
+    "canonical_link",
+    "external_link",
+    "exclude",
+    "blogpost",
+}
 _LIST_KEYS = ("tags", "category", "author")
-_DATE_KEYS = ("date", "updated")
 _SINGULAR = {"tags": "tag", "category": "category", "author": "author"}
 
 # -- How links are read --------------------------------------------------------
@@ -202,8 +214,11 @@ class Report:
 
     posts: int
     problems: list[Problem]
-    #: Problems the preview can live with (a missing image while writing): the
-    #: preview warns about them; the public build still refuses them.
+    #: Problems that can neither crash the build nor lose or garble a post (a
+    #: missing image, a tag spelt two ways, a misspelt setting): the preview warns
+    #: and shows the post; the public build reads the post but still fails.
+    #: The others (no title, a date that is not one...) leave the post out of
+    #: every build.
     minor: set[Problem] = field(default_factory=set)
 
     @property
@@ -275,12 +290,16 @@ def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
     return Problem(path, line, f'"{key}: {_shown(value)}" is not a date.', how)
 
 
-def _unknown_keys(matter: frontmatter.FrontMatter) -> Iterator[Problem]:
-    """Settings a post cannot have, with the one the author probably meant."""
+def _unknown_keys(matter: frontmatter.FrontMatter, ablog_reads: bool) -> Iterator[Problem]:
+    """Settings a post cannot have, with the one the author probably meant.
+
+    Only those ABlog reads (``ablog_reads``), or only the others: ABlog crashes on
+    some (``image: big``), the others are merely ignored.
+    """
     path = matter.path
     for key in matter.fields:
         line = matter.line_of(key)
-        if key in SETTINGS:
+        if key in SETTINGS or (key in _ABLOG_KEYS) != ablog_reads:
             continue
         if key.lower() in _HINTS:
             message, fix = _HINTS[key.lower()]
@@ -326,12 +345,19 @@ def _wrong_values(matter: frontmatter.FrontMatter) -> Iterator[Problem]:
                 )
                 break
 
-    for key in _DATE_KEYS:
-        if key not in matter.fields or (key == "updated" and matter.fields[key] is None):
-            continue
-        if key == "date" and matter.fields[key] is None:
-            continue  # reported by _missing_date, unless the post is a draft
-        problem = _date_problem(path, matter.line_of(key), key, matter.fields[key])
+    if matter.fields.get("date") is not None:  # a missing date: see _missing_date
+        problem = _date_problem(path, matter.line_of("date"), "date", matter.fields["date"])
+        if problem:
+            yield problem
+
+
+def _updated_problems(matter: frontmatter.FrontMatter) -> Iterator[Problem]:
+    """An ``updated:`` that is not a date, or is before the post's date."""
+    path = matter.path
+    if matter.fields.get("updated") is not None:
+        problem = _date_problem(
+            path, matter.line_of("updated"), "updated", matter.fields["updated"]
+        )
         if problem:
             yield problem
     date = frontmatter.as_date(matter.fields.get("date"))
@@ -652,7 +678,7 @@ def check_post(root: Path, path: Path, today: dt.date) -> tuple[Post, list[Probl
         post.readable = False
         return post, list(exc.problems), []
 
-    problems = [*_wrong_values(matter), *_duplicate_keys(rel, yaml_text)]
+    problems = [*_wrong_values(matter), *_unknown_keys(matter, ablog_reads=True)]
     missing = _missing_date(matter, today)
     if missing:
         problems.append(missing)
@@ -660,7 +686,12 @@ def check_post(root: Path, path: Path, today: dt.date) -> tuple[Post, list[Probl
     title = _title_problem(rel, body, text, end_line)
     if title:
         problems.append(title)
-    minor = [*_unknown_keys(matter), *body.problems]
+    minor = [
+        *_unknown_keys(matter, ablog_reads=False),
+        *_updated_problems(matter),
+        *_duplicate_keys(rel, yaml_text),
+        *body.problems,
+    ]
     if GUIDANCE in text and matter.fields.get("draft") is not True:
         minor.append(
             Problem(
@@ -1037,12 +1068,13 @@ def format_report(report: Report) -> str:
 def check_before_build(app: Any, config: Any) -> None:
     """Sphinx ``config-inited``: a build never publishes, or crashes on, a bad post.
 
-    Every problem is logged as an error, in the same words as ``check``; the posts
-    concerned are left out (so that ABlog cannot crash on them) and the build ends
-    "with problems", exit status 1, never "succeeded". (Raising an exception here
-    would make sphinx-build print its crash report, traceback and all.) The preview
-    (``blog_preview``) only warns about the minor problems (links, images, tags),
-    so that it keeps working while a post is being written.
+    Every problem is logged as an error, in the same words as ``check``, and the
+    build ends "with problems" (exit status 1), never "succeeded". A post with a
+    serious problem (no title, a date that is not a date...) is left out, so that
+    ABlog cannot crash on it. (Raising an exception here would make sphinx-build
+    print its crash report, traceback and all.) The preview (``blog_preview``)
+    only warns about the minor problems (see :attr:`Report.minor`), so that it
+    keeps working while a post is being written.
     """
     from sphinx.util import logging
 
@@ -1056,13 +1088,14 @@ def check_before_build(app: Any, config: Any) -> None:
         "blog_timezone",
         "blog_today",
     )
+    srcdir = Path(app.srcdir)
     settings = Settings.from_values({name: getattr(config, name, None) for name in names})
-    report = check_site(Path(app.srcdir), settings)
+    report = check_site(srcdir, settings)
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)
     if stopping:
         logger.error(
-            "Some posts need fixing. This build leaves them out and will not succeed "
+            "Some posts need fixing, so this build will not succeed "
             "(nox -s check lists the problems again):"
         )
     for problem in report.problems:
@@ -1070,12 +1103,15 @@ def check_before_build(app: Any, config: Any) -> None:
             logger.error(str(problem))
         else:
             logger.warning(str(problem), type="healedheart", subtype="check")
-    if stopping:
-        posts = {str(p) for p in publishing.post_paths(Path(app.srcdir), settings.post_patterns)}
-        left_out = sorted(
-            {p.path for p in stopping} & {Path(p).relative_to(app.srcdir).as_posix() for p in posts}
-        )
+    posts = {
+        p.relative_to(srcdir).as_posix()
+        for p in publishing.post_paths(srcdir, settings.post_patterns)
+    }
+    left_out = sorted({problem.path for problem in report.serious} & posts)
+    if left_out:
         config.exclude_patterns = [*config.exclude_patterns, *map(_glob_escape, left_out)]
+        logger.error("Left out of this build until they are fixed: %s.", ", ".join(left_out))
+    if stopping:
         app.statuscode = 1
 
 

@@ -838,8 +838,15 @@ def test_the_build_of_a_bad_site_fails_with_the_messages_and_no_traceback(
     result = _sphinx_build(srcdir, tmp_path / "html")
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    assert "ERROR: Some posts need fixing. This build leaves them out and will not " in (
-        result.stderr
+    assert (
+        "ERROR: Some posts need fixing, so this build will not succeed (nox -s check lists "
+        "the problems again):\n" in result.stderr
+    )
+    # Those that could crash ABlog, or be garbled or overwritten, are not even read.
+    assert (
+        "ERROR: Left out of this build until they are fixed: posts/2025/bad-dates.md, "
+        "posts/2025/no-date.md, posts/2025/no-title.md, posts/2025/twin.md, "
+        "posts/2025/twin/index.md, posts/2025/wrong-types.md.\n" in result.stderr
     )
     for path, line, wrong, _fix in EXPECTED:
         if "latin1" not in path:
@@ -848,9 +855,9 @@ def test_the_build_of_a_bad_site_fails_with_the_messages_and_no_traceback(
     assert "Missing title" not in output
     assert "succeeded" not in output
     assert "build finished with problems" in result.stdout
-    # The bad posts were never read (so ABlog could not crash on them); the good were.
     assert not (tmp_path / "html/posts/2025/no-title").exists()
     assert (tmp_path / "html/posts/2025/care-d/index.html").is_file()
+    assert (tmp_path / "html/posts/2025/typo/index.html").is_file()  # a minor problem
 
 
 @pytest.mark.xfail(
@@ -897,11 +904,11 @@ def test_the_preview_warns_about_a_missing_image_and_keeps_working(tmp_path: Pat
     )
     assert "ERROR" not in warnings
     assert (tmp_path / "html/posts/2025/pictured/index.html").is_file()
-    # ... but the public build refuses it.
-    code, _status, warnings = _build(srcdir, tmp_path / "public")
+    # ... but the public build fails on it.
+    code, status, warnings = _build(srcdir, tmp_path / "public")
     assert code == 1
     assert 'ERROR: posts/2025/pictured.md, line 9: The image "tree.png"' in warnings
-    assert not (tmp_path / "public/posts/2025/pictured").exists()
+    assert "build finished with problems" in status and "succeeded" not in status
 
 
 def test_a_post_with_nocomments_builds(make_site) -> None:
@@ -944,3 +951,15 @@ def test_capitals_count_in_file_names_as_on_the_web_server(tmp_path: Path) -> No
         'which does not exist. Did you mean "../2024/older.md"? Link to the file itself, '
         "from this post's folder (capitals count).",
     ]
+
+
+def test_a_setting_ablog_would_crash_on_leaves_the_post_out(tmp_path: Path) -> None:
+    # ABlog reads "image" as a number: "image: big" would stop the build with a traceback.
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", srcdir)
+    (srcdir / "posts/2025/pictured.md").write_text(post("date: 2025-01-01\nimage: big"))
+    code, _status, warnings = _build(srcdir, tmp_path / "html", {"blog_preview": True})
+    assert code == 1
+    assert 'posts/2025/pictured.md, line 3: "image" is not a setting a post can have.' in warnings
+    assert "Left out of this build until they are fixed: posts/2025/pictured.md." in warnings
+    assert not (tmp_path / "html/posts/2025/pictured").exists()
