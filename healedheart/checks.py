@@ -1,10 +1,11 @@
 """Checking every post before the site is built, and saying plainly what to fix.
 
 ``python -m healedheart check`` (``nox -s check``, the pre-commit hook) runs these
-checks, and so does every Sphinx build, when the configuration is read: a post
-that would crash ABlog (no title), vanish silently (no date, a date that is not a
-date) or be published by mistake (``draft: "yes please"``) stops the build with
-the same sentences, before anything is read.
+checks, and so does every Sphinx build, when the configuration is read
+(:func:`check_before_build`): a post that would crash ABlog (no title), vanish
+silently (no date, a date that is not a date) or be published by mistake
+(``draft: "yes please"``) fails the build with the same sentences, and is left out
+before anything is read.
 
 Each problem is a :class:`~healedheart.frontmatter.Problem`: the file, the line,
 what is wrong and how to fix it. The checks read the files only (YAML front
@@ -15,13 +16,14 @@ a thousand posts are checked in a fraction of a second.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import difflib
 import posixpath
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -175,10 +177,13 @@ class Settings:
 
 def settings_from_conf(root: Path) -> Settings:
     """Read the settings from ``root/conf.py``, as Sphinx does (by running it)."""
-    conf = root / "conf.py"
-    namespace: dict[str, Any] = {"__file__": str(conf), "__name__": "conf"}
+    from sphinx.util.tags import Tags
+
+    conf = (root / "conf.py").resolve()
+    namespace: dict[str, Any] = {"__file__": str(conf), "__name__": "conf", "tags": Tags()}
     code = compile(conf.read_text(encoding="utf-8"), str(conf), "exec")
-    exec(code, namespace)  # conf.py is this repository's own settings file
+    with contextlib.chdir(conf.parent):  # as Sphinx runs it
+        exec(code, namespace)  # conf.py is this repository's own settings file
     return Settings.from_values(namespace)
 
 
@@ -924,7 +929,7 @@ def _link_problems(
             shown = link.target
             if not link.target.split("#", 1)[0]:
                 continue  # a link to a heading in this post
-            if _WINDOWS_PATH.match(link.target) or link.target.startswith("file:"):
+            if _WINDOWS_PATH.match(link.target):
                 yield Problem(
                     post.path,
                     link.line,
@@ -1118,13 +1123,3 @@ def check_before_build(app: Any, config: Any) -> None:
 def _glob_escape(path: str) -> str:
     # Sphinx's exclude patterns treat [ ] * ? as wildcards.
     return "".join(f"[{c}]" if c in "[]*?" else c for c in path)
-
-
-def all_tags(posts: Iterable[Post]) -> dict[str, str]:
-    """Every tag and category in use, by :func:`label_key` (for ``new``)."""
-    found: dict[str, str] = {}
-    for post in posts:
-        for key in ("tags", "category"):
-            for name in post.labels.get(key, []):
-                found.setdefault(label_key(name), name)
-    return found
