@@ -19,6 +19,7 @@ import calendar
 import contextlib
 import datetime as dt
 import difflib
+import functools
 import posixpath
 import re
 import unicodedata
@@ -724,6 +725,7 @@ def check_post(root: Path, path: Path, today: dt.date) -> tuple[Post, list[Probl
 # -- The site as a whole -------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def slugify(name: str) -> str:
     """ABlog's slug for a tag, category or author name: the last part of its URL."""
     text = unicodedata.normalize("NFKD", str(name))
@@ -731,6 +733,7 @@ def slugify(name: str) -> str:
     return re.sub(r"[-\s]+", "-", text)
 
 
+@functools.lru_cache(maxsize=4096)
 def label_key(name: str) -> str:
     """Names that are the same tag to a reader: capitals, spaces, hyphens, underscores alike."""
     return re.sub(r"[-_\s]+", "-", slugify(str(name).casefold())).strip("-")
