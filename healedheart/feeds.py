@@ -13,13 +13,15 @@ ABlog's own feed writer is switched off (``replace_ablog_feeds``): it renders ev
 post once per feed through a fresh docutils writer, keeps links relative and
 stamps the build time. Here each post's HTML is taken from the post page as it is
 written (``capture_post_html``: the page body, which costs nothing) and kept
-between builds in a cache beside the doctrees, so a rebuild renders only the
-posts whose pages it rewrites.
+between builds in a cache beside the doctrees (``FeedCache``), so a rebuild renders
+only the posts whose pages it rewrites, and writes only the feeds that change.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import html
 import json
 import os
@@ -32,6 +34,8 @@ from zoneinfo import ZoneInfo
 
 import ablog
 import ablog.post
+import feedgen.version
+import lxml.etree
 import lxml.html
 from ablog.blog import Blog, Post
 from docutils import nodes
@@ -64,9 +68,9 @@ FORMATS = (ATOM, RSS, JSON_FEED)
 
 # The site page that explains feeds to readers; linked from the sidebar if it exists.
 SUBSCRIBE_PAGE = "subscribe"
-# Bump when the HTML kept in the cache would come out differently.
-CACHE_VERSION = 1
-CACHE_FILE = "healedheart-feed-html.json"
+# Bump when what the cache keeps changes shape.
+CACHE_VERSION = 2
+CACHE_FILE = "healedheart-feeds.json"
 # The ``updated`` of a feed with no entries (never the build time).
 NO_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 GENERATOR = "Sphinx, ABlog and healedheart"
@@ -268,53 +272,71 @@ def _absolute_srcset(base: str, srcset: str) -> str:
     return ", ".join(candidates)
 
 
-class FeedHTMLCache:
-    """Each post's feed HTML, kept between builds beside the doctrees.
+class FeedCache:
+    """What the feeds were made from, kept between builds beside the doctrees.
 
-    An entry stands for the post page written at the time: it carries the page
-    file's modification time and size, and is not trusted once those change (a
-    page written without passing here: a parallel write, an interrupted build).
+    For each post, its feed HTML and excerpt, with the modification time and size
+    of its page file as written then: not trusted once those change (a page written
+    without passing here: a parallel write, an interrupted build). For each feed, a
+    fingerprint of everything it says and the stamps of its files: a feed whose
+    fingerprint and files are unchanged is not written again.
     """
 
     def __init__(self, path: Path, base_url: str):
         self.path = path
         self.base_url = base_url
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.captured: dict[str, str] = {}  # docname -> HTML captured in this build
+        self.posts: dict[str, dict[str, Any]] = {}
+        self.feeds: dict[str, dict[str, Any]] = {}
+        self.captured: dict[str, tuple[str, str]] = {}  # in this build: (html, summary)
         self.changed = False
 
     @classmethod
-    def load(cls, path: Path, base_url: str) -> FeedHTMLCache:
+    def load(cls, path: Path, base_url: str) -> FeedCache:
         cache = cls(path, base_url)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return cache
         if data.get("version") == CACHE_VERSION and data.get("base_url") == base_url:
-            cache.entries = data.get("posts", {})
+            cache.posts = data.get("posts", {})
+            cache.feeds = data.get("feeds", {})
         return cache
 
-    def get(self, docname: str, page_file: Path) -> str | None:
+    def post(self, docname: str, page_file: Path) -> tuple[str, str] | None:
+        """The post's (HTML, summary), if they stand for its page as it is now."""
         if docname in self.captured:
-            self.entries[docname] = {"stamp": _stamp(page_file), "html": self.captured.pop(docname)}
-            self.changed = True
-        entry = self.entries.get(docname)
+            self.put_post(docname, page_file, *self.captured.pop(docname))
+        entry = self.posts.get(docname)
         if entry and entry.get("stamp") == _stamp(page_file):
-            return entry["html"]
+            return entry["html"], entry["summary"]
         return None
 
-    def put(self, docname: str, page_file: Path, html_text: str) -> None:
-        self.entries[docname] = {"stamp": _stamp(page_file), "html": html_text}
+    def put_post(self, docname: str, page_file: Path, html_text: str, summary: str) -> None:
+        self.posts[docname] = {"stamp": _stamp(page_file), "html": html_text, "summary": summary}
         self.changed = True
 
-    def save(self, keep: set[str]) -> None:
-        """Write the cache, forgetting posts that are gone."""
-        for docname in set(self.entries) - keep:
-            del self.entries[docname]
-            self.changed = True
+    def feed_is_current(self, page: str, fingerprint: str, files: list[Path]) -> bool:
+        entry = self.feeds.get(page)
+        return bool(entry) and entry == {"fingerprint": fingerprint, "files": _stamps(files)}
+
+    def put_feed(self, page: str, fingerprint: str, files: list[Path]) -> None:
+        self.feeds[page] = {"fingerprint": fingerprint, "files": _stamps(files)}
+        self.changed = True
+
+    def save(self, posts: set[str], feeds: set[str]) -> None:
+        """Write the cache, forgetting posts and feeds that are gone."""
+        for kept, table in ((posts, self.posts), (feeds, self.feeds)):
+            for key in set(table) - kept:
+                del table[key]
+                self.changed = True
         if not self.changed:
             return
-        data = {"version": CACHE_VERSION, "base_url": self.base_url, "posts": self.entries}
+        data = {
+            "version": CACHE_VERSION,
+            "base_url": self.base_url,
+            "posts": self.posts,
+            "feeds": self.feeds,
+        }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
@@ -330,10 +352,14 @@ def _stamp(path: Path) -> list[int] | None:
     return [stat.st_mtime_ns, stat.st_size]
 
 
-def _cache(app: Sphinx) -> FeedHTMLCache:
+def _stamps(paths: list[Path]) -> list[list[int] | None]:
+    return [_stamp(path) for path in paths]
+
+
+def _cache(app: Sphinx) -> FeedCache:
     cache = getattr(app, "_healedheart_feed_cache", None)
     if cache is None:
-        cache = FeedHTMLCache.load(Path(app.doctreedir) / CACHE_FILE, app.config.html_baseurl)
+        cache = FeedCache.load(Path(app.doctreedir) / CACHE_FILE, app.config.html_baseurl)
         app._healedheart_feed_cache = cache  # type: ignore[attr-defined]
     return cache
 
@@ -349,9 +375,16 @@ def capture_post_html(
     """Keep a post page's body, as it is written, for the feeds (no extra rendering)."""
     if doctree is None or "body" not in context or not _active(app):
         return
-    if pagename not in _blog(app):
+    blog = _blog(app)
+    if pagename not in blog:
         return
-    _cache(app).captured[pagename] = feed_html(context["body"], page_url(app, pagename))
+    html_text = feed_html(context["body"], page_url(app, pagename))
+    _cache(app).captured[pagename] = (html_text, excerpt_text(blog[pagename]))
+
+
+def excerpt_text(post: Post) -> str:
+    """The post's excerpt (ABlog's: its first paragraph) as one line of plain text."""
+    return " ".join(" ".join(node.astext() for node in post.excerpt).split())
 
 
 def render_page_body(app: Sphinx, docname: str) -> str:
@@ -399,6 +432,12 @@ class Entry:
     summary: str  # the excerpt, as plain text
     content: str  # the full text, as HTML with absolute URLs
 
+    def digest(self) -> str:
+        """A fingerprint of everything the entry says."""
+        fields = [self.url, self.title, self.published.isoformat(), self.updated.isoformat()]
+        fields += [list(self.authors), [list(t) for t in self.tags], self.summary, self.content]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
 
 def _xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
@@ -417,15 +456,15 @@ def _entries(app: Sphinx, feeds: list[Feed]) -> dict[str, Entry]:
                 continue
             url = page_url(app, post.docname)
             page_file = Path(app.builder.get_outfilename(post.docname))
-            content = cache.get(post.docname, page_file)
-            if content is None:
-                content = feed_html(render_page_body(app, post.docname), url)
-                cache.put(post.docname, page_file, content)
+            text = cache.post(post.docname, page_file)
+            if text is None:
+                text = feed_html(render_page_body(app, post.docname), url), excerpt_text(post)
+                cache.put_post(post.docname, page_file, *text)
+            content, summary = text
             published = _local(app, post.date)
             updated = _local(app, post.update) if post.update else published
             tags = [(str(c), f"{base}{blog_path}/category/") for c in post.category]
             tags += [(str(t), f"{base}{blog_path}/tag/") for t in post.tags]
-            summary = " ".join(" ".join(node.astext() for node in post.excerpt).split())
             entries[post.docname] = Entry(
                 url=url,
                 title=_xml_safe(post.title),
@@ -549,13 +588,38 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         return []
     feeds = site_feeds(app)
     entries = _entries(app, feeds)
+    cache = _cache(app)
     outdir = Path(app.outdir)
     for feed in feeds:
         feed_entries = [entries[post.docname] for post in feed.posts]
-        for fmt, write in WRITERS.items():
-            _write_if_changed(outdir / feed.path(fmt), write(app, feed, feed_entries))
-    _cache(app).save(keep=set(app.config.matched_blog_posts) | set(entries))
+        files = [outdir / feed.path(fmt) for fmt in FORMATS]
+        fingerprint = _fingerprint(app, feed, feed_entries)
+        if cache.feed_is_current(feed.page, fingerprint, files):
+            continue  # a no-change rebuild: the same bytes are there already
+        for fmt, path in zip(FORMATS, files, strict=True):
+            _write_if_changed(path, WRITERS[fmt](app, feed, feed_entries))
+        cache.put_feed(feed.page, fingerprint, files)
+    cache.save(
+        posts=set(app.config.matched_blog_posts) | set(entries),
+        feeds={feed.page for feed in feeds},
+    )
     return []
+
+
+def _fingerprint(app: Sphinx, feed: Feed, entries: list[Entry]) -> str:
+    """Everything a feed's three files are made from, this code included."""
+    config = app.config
+    fields = [_code_digest(), config.html_baseurl, config.language, list(_feed_authors(app))]
+    fields += [feed.page, feed.title, feed.description, [e.digest() for e in entries]]
+    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """This module's source and the versions of the libraries that write the files."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{feedgen.version.version_str} {lxml.etree.LXML_VERSION}".encode())
+    return digest.hexdigest()
 
 
 def replace_ablog_feeds(app: Sphinx) -> None:

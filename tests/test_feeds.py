@@ -16,6 +16,7 @@ import html
 import http.server
 import io
 import json
+import os
 import re
 import shutil
 import threading
@@ -160,6 +161,10 @@ def contents(site: BuiltSite) -> dict[str, list[tuple[str, str]]]:
 
 def feed_bytes(outdir: Path) -> dict[str, bytes]:
     return {path: (outdir / path).read_bytes() for path in FEED_FILES}
+
+
+def feed_stamps(outdir: Path) -> dict[str, int]:
+    return {path: (outdir / path).stat().st_mtime_ns for path in FEED_FILES}
 
 
 # -- Parsing and validity ------------------------------------------------------
@@ -571,8 +576,14 @@ def test_each_post_is_rendered_once_per_build_and_not_at_all_when_nothing_change
     first = feed_bytes(out)
 
     calls.update(feed_html=0, render_page_body=0)
-    _incremental_build(src, out)  # nothing changed: nothing rendered, same feeds
+    stamps = feed_stamps(out)
+    _incremental_build(src, out)  # nothing changed: nothing rendered, nothing written
     assert calls == {"feed_html": 0, "render_page_body": 0}
+    assert feed_bytes(out) == first
+    assert feed_stamps(out) == stamps
+
+    (out / "blog/rss.xml").unlink()  # a feed file lost: written again, the same
+    _incremental_build(src, out)
     assert feed_bytes(out) == first
 
     # Without the cache (or with a page written where we could not see it), a post
@@ -607,3 +618,28 @@ def test_a_post_page_rewritten_behind_the_caches_back_is_rendered_again(
     _incremental_build(src, out)
     assert rendered == [SPRING]
     assert feed_bytes(out) == first
+
+
+def test_an_incremental_build_after_an_edit_rewrites_only_the_feeds_of_that_post(
+    tmp_path: Path,
+) -> None:
+    src, out = tmp_path / "src", tmp_path / "html"
+    shutil.copytree(ROOT, src)
+    _incremental_build(src, out)
+    before_bytes, before_stamps = feed_bytes(out), feed_stamps(out)
+    winter = src / "posts/2025/winter.md"
+    text = winter.read_text("utf-8").replace("second paragraph.", "second paragraph, edited.")
+    winter.write_text(text, "utf-8")  # past the excerpt: only the full text changes
+    later = time.time() + 5  # surely newer than the first build, whatever the clock's grain
+    os.utime(winter, (later, later))
+
+    _incremental_build(src, out)
+    after = feed_stamps(out)
+    winters = {p for p in FEED_FILES if WINTER in FEEDS[p.rsplit("/", 1)[0]]}
+    assert len(winters) == 9  # the blog's, the tag attachment's, the category Reflections'
+    assert {p for p in FEED_FILES if after[p] != before_stamps[p]} == winters
+    assert all(b"second paragraph, edited." in (out / p).read_bytes() for p in winters)
+    assert all(feed_bytes(out)[p] == before_bytes[p] for p in set(FEED_FILES) - winters)
+    # The same feeds as a clean build of the edited site.
+    clean = build_site(src, tmp_path / "clean")
+    assert feed_bytes(out) == feed_bytes(clean.outdir)
