@@ -106,7 +106,11 @@ def server(site: BuiltSite) -> Iterator[str]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
+    with pytest.MonkeyPatch.context() as patch:
+        # Straight to the local server, even where an HTTP proxy is configured.
+        patch.setenv("no_proxy", "127.0.0.1")
+        patch.setenv("NO_PROXY", "127.0.0.1")
+        yield f"http://127.0.0.1:{httpd.server_port}/"
     httpd.shutdown()
     httpd.server_close()
     thread.join()
