@@ -57,6 +57,7 @@ html_css_files = ["site.css"]
 html_copy_source = False
 html_show_sourcelink = False
 html_show_sphinx = False
+html_show_copyright = False  # the site footer (blog/site-footer.html) names the practice
 html_use_index = False
 html_domain_indices = False
 html_theme_options = {

@@ -113,7 +113,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     return {
         "version": __version__,
-        "env_version": 1,
+        "env_version": 2,  # 2: reading times kept in the environment
         # ABlog itself is not parallel-read safe; we add no state of our own.
         "parallel_read_safe": True,
         "parallel_write_safe": True,

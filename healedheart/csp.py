@@ -13,6 +13,9 @@ exactly the bytes hashed, and written files are never rewritten afterwards, whic
 would change their size and date and defeat feeds.py's cache of post pages.
 ``frame-ancestors`` and ``report-uri`` are not used: browsers ignore them in a meta.
 
+The preview (``blog_preview``) is served by sphinx-autobuild, which adds its own
+inline script to each page to reload it: the preview has no policy.
+
 At the same time, any resource on a page that would load from another website (a
 script, stylesheet, image, font or frame) is reported as a build warning: the
 policy would block it, so the page would be broken for readers.
@@ -181,7 +184,9 @@ def wrap_renderer(app: Sphinx) -> None:
         output = render(template, context)
         if not _HEAD.search(output):
             return output  # a fragment (the post header), not a page
-        page = add_policy(output)
+        # The preview (`nox -s serve`) has no policy: sphinx-autobuild adds an inline
+        # script to every page as it serves it, to reload it when a file changes.
+        page = output if app.config.blog_preview else add_policy(output)
         where = context.get("pagename") or template
         for url in other_sites(scan(page), app.config.html_baseurl):
             logger.warning(

@@ -10,6 +10,7 @@ html_baseurl = "https://blog.example.org/"
 include_patterns = ["index.md", "about.md", "ethics.md", "posts/**"]
 language = "en"
 html_static_path = ["_static"]
+html_favicon = "_static/favicon.svg"  # else browsers ask for /favicon.ico
 blog_path = "blog"
 blog_title = "Readers test blog"
 blog_feed_subtitle = "A blog for testing what readers and search engines see."
