@@ -23,20 +23,27 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import feeds, frontmatter, layout, postpage, publishing, site, titles
 from . import (
+    checks,
     csp,
+    feeds,
+    freshness,
+    frontmatter,
+    layout,
     links,
     notfoundpage,
+    postpage,
+    publishing,
     readingtime,
     redirects,
     related,
     replies,
     robots,
+    site,
     sitemap,
     social,
+    titles,
 )
-from . import checks, freshness
 
 __version__ = "1.0.0"
 

@@ -166,7 +166,7 @@ def add_sharing_meta(
     (``context["meta"]``); that dict belongs to the build environment, so it is
     replaced with a copy, never changed.
     """
-    if pagename in NOT_FOR_SHARING or context.get("healedheart_redirect"):
+    if pagename in NOT_FOR_SHARING:
         return
     config = app.config
     fields = dict(context.get("meta") or {})

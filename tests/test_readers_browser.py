@@ -141,10 +141,13 @@ class Visit:
         if message.type != "error":
             return
         where = message.location.get("url", "")
-        # The 404 page's own status is the one error a reader should get there.
-        if where == self.page.url and "status of 404" in message.text:
-            if self.page.url.rstrip("/").rsplit("/", 1)[-1] != "404.html":
-                return
+        # A missing page's own 404 status is the one error a reader should get there.
+        if (
+            where == self.page.url
+            and "status of 404" in message.text
+            and not self.page.url.endswith("/404.html")
+        ):
+            return
         self.problems.append(f"console error: {message.text} ({where})")
 
     def _on_response(self, response) -> None:
