@@ -106,8 +106,35 @@ def _local_iso(app: Sphinx, day: dt.date) -> str:
     return dt.datetime(day.year, day.month, day.day, tzinfo=zone).isoformat()
 
 
+def text_of(node: nodes.Node) -> str:
+    """The words of ``node`` as a reader sees them: raw HTML and comments left out."""
+    parts = []
+    for text in node.findall(nodes.Text):
+        parent = text.parent
+        if not isinstance(parent, (nodes.raw, nodes.comment)):
+            parts.append(str(text))
+    return "".join(parts)
+
+
 def excerpt_text(post: Any) -> str:
-    return plain(" ".join(node.astext() for node in post.excerpt or ()))
+    return plain(" ".join(text_of(node) for node in post.excerpt or ()))
+
+
+def opening_text(doctree: nodes.Node) -> str:
+    """A page's opening paragraphs as one line of text (not notes or comments)."""
+    words: list[str] = []
+    for paragraph in doctree.findall(nodes.paragraph):
+        parents = []
+        parent = paragraph.parent
+        while parent is not None:
+            parents.append(parent)
+            parent = parent.parent
+        if any(isinstance(p, (nodes.Admonition, nodes.Invisible)) for p in parents):
+            continue
+        words.append(plain(text_of(paragraph)))
+        if sum(len(w) for w in words) > DESCRIPTION_LENGTH:
+            break
+    return " ".join(words)
 
 
 def first_image(app: Sphinx, pagename: str, doctree: nodes.Node) -> tuple[str, str] | None:
@@ -188,15 +215,20 @@ def add_sharing_meta(
         description = config.blog_feed_subtitle or ""
     elif doctree is None:
         description = _generated_page_description(app, context)
+    else:
+        # sphinxext-opengraph's own would cut a word in half and join words across
+        # line breaks ("Development(CPD)").
+        description = shorten(opening_text(doctree))
     if image is not None:
         fields["og:image"], alt = image
-        fields["og:image:alt"] = alt or config.ogp_image_alt or config.project
+        fields["og:image:alt"] = html.escape(alt or config.ogp_image_alt or config.project, False)
     elif config.ogp_image:
         fields["og:image"] = default_image(app)
-        fields["og:image:alt"] = config.ogp_image_alt or config.project
+        fields["og:image:alt"] = html.escape(config.ogp_image_alt or config.project, False)
         fields["og:image:width"], fields["og:image:height"] = map(str, CARD_SIZE)
     if description:
-        fields["og:description"] = description
+        # sphinxext-opengraph escapes only quotes in what it is given.
+        fields["og:description"] = html.escape(description, quote=False)
         # Before sphinxext-opengraph's, which would take the page's first words.
         extra.insert(0, _meta("description", description))
     context["meta"] = fields

@@ -213,6 +213,22 @@ def test_json_ld_cannot_be_broken_out_of_by_the_text(site) -> None:
     assert "</script><script>alert(1)</script>" in data["description"]
 
 
+def test_card_text_is_escaped_and_reads_as_written(site) -> None:
+    page = site.page("posts/2025/love/")
+    expected = "The excerpt says </script><script>alert(1)</script> & more safely."
+    assert one_meta(page, "og:description") == expected
+    assert one_meta(page, "description") == expected
+    assert one_meta(page, "og:title") == LOVE
+    assert "<script>alert(1)" not in site.file("posts/2025/love/").read_text("utf-8")
+
+
+def test_page_descriptions_keep_words_whole(site, real_site) -> None:
+    ethics = one_meta(real_site.page("ethics/"), "og:description")
+    assert "Continuing Professional Development (CPD)" in ethics
+    assert ethics.endswith("…") and not ethics.endswith(" …")
+    assert one_meta(site.page("about/"), "og:description") == "I am the tester who writes this blog."
+
+
 def test_the_home_page_has_website_json_ld_and_other_pages_none(site) -> None:
     (data,) = json_ld(site.page(""))
     assert data["@type"] == "WebSite"
@@ -363,13 +379,21 @@ def test_the_404_page_is_at_the_top_with_root_relative_links(site) -> None:
             assert site.existing_file(urlsplit(value).path), f"{value} leads nowhere"
 
 
-def test_the_404_prefix_follows_a_site_under_a_folder(make_site) -> None:
+def test_a_site_under_a_folder_keeps_404_and_redirect_links_inside_it(make_site) -> None:
     built = make_site("readers", {"html_baseurl": "https://someone.github.io/blog/"})
     page = BeautifulSoup((built.outdir / "404.html").read_text("utf-8"), "lxml")
     stylesheets = [link["href"] for link in page.select('link[rel="stylesheet"]')]
     assert stylesheets and all(href.startswith("/blog/_static/") for href in stylesheets)
     home = page.select_one(".not-found-links a")["href"]
     assert home == "/blog/"
+    # Redirect pages, too, send readers to paths under the site's folder.
+    redirect = BeautifulSoup((built.outdir / "blog.html").read_text("utf-8"), "lxml")
+    assert redirect.select_one("main a")["href"] == "/blog/blog/"
+    assert redirect.select_one('link[rel="canonical"]')["href"] == (
+        "https://someone.github.io/blog/blog/"
+    )
+    robots = (built.outdir / "robots.txt").read_text()
+    assert "Sitemap: https://someone.github.io/blog/sitemap.xml" in robots
 
 
 # -- Reading time ---------------------------------------------------------------------
