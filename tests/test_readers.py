@@ -226,7 +226,8 @@ def test_page_descriptions_keep_words_whole(site, real_site) -> None:
     ethics = one_meta(real_site.page("ethics/"), "og:description")
     assert "Continuing Professional Development (CPD)" in ethics
     assert ethics.endswith("…") and not ethics.endswith(" …")
-    assert one_meta(site.page("about/"), "og:description") == "I am the tester who writes this blog."
+    about = one_meta(site.page("about/"), "og:description")
+    assert about == "I am the tester who writes this blog."
 
 
 def test_the_home_page_has_website_json_ld_and_other_pages_none(site) -> None:
