@@ -50,6 +50,7 @@ __version__ = "1.0.0"
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
+    app.setup_extension("healedheart.speed")  # build speed, same output (issue 8)
 
     app.add_config_value("blog_timezone", "Europe/London", "env", types=[str])
     app.add_config_value("blog_preview", False, "env", types=[bool])

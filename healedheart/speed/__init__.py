@@ -1,0 +1,79 @@
+"""Build speed for a blog of a thousand posts (issue 8), without changing a byte.
+
+Every job here makes the build faster and leaves the built site exactly as it
+was: ``tests/test_speed.py`` builds the same site with ``blog_speedups = False``
+(which turns all of them off) and compares the two trees file by file, serially
+and with ``-j 2``. ABlog itself is not forked or patched on disk: where its
+behaviour is changed, it is from here, at run time, and said so. One module per
+job:
+
+- ``postcopies``: ABlog keeps in the saved environment a full copy of every post
+  (and, through each excerpt, a second one). At 1000 posts that is 31 of the
+  environment's 35 MB, unpickled by every build and pickled by every build that
+  reads a file. The copies are dropped; a post's full text is read back from its
+  own doctree file in the rare case something asks for it.
+- ``parallel``: merges ABlog's record of the posts after a parallel read, so that
+  ``sphinx-build -j 2`` reads on both cores (ABlog declares itself unsafe for
+  parallel reading only because it has no such merge).
+- ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
+  on every build to collect page addresses from parallel writers, and lists only
+  the pages written by that build. Here the list is computed from the
+  environment: no extra process, the same file after a clean build, and a
+  complete one after an incremental build.
+- ``excerpts``: each post's excerpt is rendered once per build instead of once
+  per list that shows it (all posts, its year, tags, category, author).
+- ``search``: the search index stems each distinct word once per build, instead
+  of once per page it appears on.
+- ``unchanged``: a rebuild that reads no file does not re-render ABlog's pages
+  (tags, categories, years, archive, all posts), whose content cannot have
+  changed; they are checked on disk and left as they are.
+
+Registered by ``healedheart.setup`` (``app.setup_extension("healedheart.speed")``).
+See docs/performance.md for the figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sphinx.application import Sphinx
+
+from . import excerpts, parallel, postcopies, search, sitemap, unchanged
+
+__version__ = "1.0.0"
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    # False turns every job off: the slow, plain build, to compare against.
+    app.add_config_value("blog_speedups", True, "env", types=[bool])
+
+    app.connect("config-inited", parallel.declare_ablog_parallel_safe)
+    app.connect("config-inited", sitemap.replace_sphinx_sitemap_collector)
+    app.connect("builder-inited", postcopies.remember_environment)
+    app.connect("builder-inited", excerpts.start_build)
+    app.connect("builder-inited", search.remember_stems)
+    # After healedheart.layout and healedheart.feeds have put their page writers in place.
+    app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
+
+    # Reading: after every other doctree-read listener has used ABlog's record of the post.
+    app.connect("doctree-read", postcopies.drop_post_copies, priority=900)
+    app.connect("env-merge-info", parallel.merge_posts)
+    app.connect("env-get-outdated", unchanged.note_removed)
+    app.connect("env-before-read-docs", unchanged.note_read)
+    # Before anything else looks at the posts once reading is done.
+    app.connect("env-updated", parallel.order_posts, priority=100)
+    app.connect("env-updated", unchanged.prepare, priority=900)
+
+    # Writing.
+    app.connect("html-page-context", sitemap.note_page)
+    # Before sphinx-sitemap writes the file (500).
+    app.connect("build-finished", sitemap.list_every_page, priority=450)
+    app.connect("build-finished", unchanged.save_stamps)
+
+    excerpts.install()
+    return {
+        "version": __version__,
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

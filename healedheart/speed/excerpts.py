@@ -1,0 +1,104 @@
+"""Each post's excerpt rendered once per build, not once per list that shows it.
+
+The lists of posts (all posts, a year, a tag, a category, the author, the home
+page) show each post's excerpt through ABlog's ``Post.to_html``, which builds a
+new docutils document (with freshly parsed default settings), resolves its
+references and runs an HTML writer: several milliseconds, five or six times per
+post per build. Here ``Post.to_html`` remembers its result for the rest of the
+build. An excerpt that is plain text (paragraphs, emphasis, literals) renders the
+same on every page; one with a link, an image or anything else is remembered per
+page, since its relative addresses depend on where it is shown.
+
+On a remembered call, the builder is left as ABlog's rendering leaves it (its
+image and download paths and current page set for that page), so that nothing
+rendered afterwards can tell the difference. Full-text rendering is never
+remembered. Installed once per process, it stays inert in a build that does not
+load this extension or sets ``blog_speedups = False``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+from urllib.parse import urljoin
+
+from ablog.blog import Post
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.osutil import relative_uri
+
+# Nodes whose HTML does not depend on the page it appears in.
+_SAME_ON_EVERY_PAGE = (
+    nodes.Text,
+    nodes.paragraph,
+    nodes.emphasis,
+    nodes.strong,
+    nodes.literal,
+    nodes.inline,
+    nodes.subscript,
+    nodes.superscript,
+)
+_MEMORY = "_healedheart_excerpts"
+
+
+def start_build(app: Sphinx) -> None:
+    """Sphinx ``builder-inited``: an empty memory for this build (or none at all)."""
+    setattr(app, _MEMORY, {} if app.config.blog_speedups else None)
+
+
+def install() -> None:
+    """Make ``ablog.blog.Post.to_html`` remember excerpts (once per process)."""
+    if getattr(Post.to_html, "_remembers_excerpts", False):
+        return
+    Post.to_html = _remembering(Post.to_html)
+
+
+def _remembering(to_html: Any) -> Any:
+    @functools.wraps(to_html)
+    def remembering_to_html(
+        post: Post,
+        pagename: str,
+        fulltext: bool = False,
+        drop_h1: Any = True,
+        img_url: bool = False,
+    ) -> str:
+        app = post._blog.app
+        memory = getattr(app, _MEMORY, None)
+        if memory is None or fulltext:
+            return to_html(post, pagename, fulltext, drop_h1, img_url)
+        page = None if _same_on_every_page(post) else pagename
+        key = (post.docname, post.section, page, drop_h1, img_url)
+        if key not in memory:
+            memory[key] = to_html(post, pagename, fulltext, drop_h1, img_url)
+        else:
+            _as_if_rendered(app, pagename, img_url)
+        return memory[key]
+
+    remembering_to_html._remembers_excerpts = True  # type: ignore[attr-defined]
+    return remembering_to_html
+
+
+def _same_on_every_page(post: Post) -> bool:
+    plain = getattr(post, "_healedheart_plain_excerpt", None)
+    if plain is None:
+        plain = all(
+            isinstance(part, _SAME_ON_EVERY_PAGE)
+            for node in post.excerpt
+            for part in node.findall()
+        )
+        post._healedheart_plain_excerpt = plain
+    return plain
+
+
+def _as_if_rendered(app: Sphinx, pagename: str, img_url: bool) -> None:
+    # The builder attributes ablog.blog.html_builder_write_doc sets for `pagename`.
+    builder = app.builder
+    target = builder.get_target_uri(pagename)
+    if img_url and app.config.blog_baseurl:
+        builder.imgpath = urljoin(app.config.blog_baseurl, "_images")
+    else:
+        builder.imgpath = relative_uri(target, "_images")
+    builder.dlpath = relative_uri(target, "_downloads")
+    builder.secnumbers = {}
+    builder.fignumbers = {}
+    builder.current_docname = pagename

@@ -1,0 +1,160 @@
+"""The build speed-ups (``healedheart.speed``) change no byte of the site.
+
+The same site is built with ``blog_speedups = False`` (every speed-up off), with
+them on, and with them on and ``-j 2`` (ABlog's posts merged after a parallel
+read), and the trees are compared file by file; incremental rebuilds are
+compared with a clean build of the same sources. The site is the real one's
+pages and templates with a dozen synthetic posts (``benchmarks.synthetic``), one
+whose excerpt links to another post (so it renders differently on each page)
+and, in the preview, a draft.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+from pathlib import Path
+
+import ablog.blog
+import pytest
+from conftest import REPO
+from sphinx.application import Sphinx
+from sphinx.util.docutils import docutils_namespace, patch_docutils
+
+from benchmarks import synthetic
+from benchmarks.run import differing, digest
+from healedheart.speed import postcopies, unchanged
+
+LINKED_EXCERPT = """\
+---
+date: 2024-05-02
+category: Practice
+tags: grief, supervision
+---
+
+# A post whose excerpt links
+
+This first paragraph, the excerpt, points to [another post]({target}) and to
+{{ref}}`the list of all posts <blog-posts>`.
+
+The rest of the post.
+"""
+
+DRAFT = """\
+---
+date: 2023-02-01
+draft: true
+tags: grief
+---
+
+# Not ready yet
+
+Only the preview shows this.
+"""
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real site's pages and code with 12 synthetic posts, a linked excerpt and a draft."""
+    posts = synthetic.generate(12)
+    src = synthetic.write_site(tmp_path_factory.mktemp("speed") / "src", posts, REPO)
+    target = posts[3]
+    (src / "posts" / "2024").mkdir(exist_ok=True)
+    (src / "posts" / "2024" / "a-post-whose-excerpt-links.md").write_text(
+        LINKED_EXCERPT.format(target=f"/{target.path}"), encoding="utf-8"
+    )
+    (src / "posts" / "2023").mkdir(exist_ok=True)
+    (src / "posts" / "2023" / "not-ready-yet.md").write_text(DRAFT, encoding="utf-8")
+    return src
+
+
+def build(src: Path, out: Path, *args: str) -> dict[str, str]:
+    """Build ``src`` as ``nox -s build`` does (plus ``args``); the output's fingerprint."""
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "dirhtml", "-d", str(out) + "-doctrees"]
+    cmd += ["-n", "-W", "--keep-going", "-q", *args, str(src), str(out)]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return digest(out)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preview", [False, True], ids=["deployed", "preview"])
+def test_speedups_and_a_parallel_read_build_the_same_site(
+    source: Path, tmp_path: Path, preview: bool
+) -> None:
+    mode = ["-D", "blog_preview=1"] if preview else []
+    plain = build(source, tmp_path / "plain", *mode, "-D", "blog_speedups=0")
+    assert len(plain) > 40
+    assert differing(plain, build(source, tmp_path / "fast", *mode)) == []
+    assert differing(plain, build(source, tmp_path / "parallel", *mode, "-j", "2")) == []
+
+
+@pytest.mark.slow
+def test_rebuilds_give_what_a_clean_build_gives(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    first = build(source, out)
+    blog_page = out / "blog" / "index.html"
+    written = blog_page.stat().st_mtime_ns
+
+    # Nothing changed: the same site (a complete sitemap.xml too), ABlog's pages untouched.
+    assert differing(first, build(source, out)) == []
+    assert blog_page.stat().st_mtime_ns == written
+    stamps = (tmp_path / "html-doctrees" / unchanged.STAMPS_FILE).read_text(encoding="utf-8")
+    assert '"blog"' in stamps
+
+    # A post retitled: what a clean build of the new sources gives.
+    post = next((source / "posts").rglob("on-*.md"))
+    synthetic.set_title(post, "A title that was changed")
+    rebuilt = build(source, out)
+    assert differing(rebuilt, build(source, tmp_path / "clean")) == []
+    assert blog_page.stat().st_mtime_ns != written
+    assert "A title that was changed" in blog_page.read_text(encoding="utf-8")
+
+
+def test_the_saved_environment_holds_no_copy_of_a_post(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    build(source, out)
+    with open(tmp_path / "html-doctrees" / "environment.pickle", "rb") as f:
+        env = pickle.load(f)
+    infos = [info for infos in env.ablog_posts.values() for info in infos]
+    assert len(infos) == 13
+    for info in infos:
+        assert isinstance(info["doctree"], postcopies.StoredPost)
+        for node in info["excerpt"]:
+            assert all(part.__dict__.get("_document") is None for part in node.findall())
+    assert len(pickle.dumps(env.ablog_posts)) < 100_000
+
+
+def test_a_stored_post_reads_back_what_ablog_copied(source: Path, tmp_path: Path) -> None:
+    """ABlog renders a post's full text from the stored doctree as from its own copy.
+
+    Also: sphinx-sitemap's Manager queue is replaced by a plain one.
+    """
+    texts = {}
+    for speedups in (False, True):
+        ablog.blog.Blog._dict.clear()
+        with patch_docutils(source), docutils_namespace():
+            app = Sphinx(
+                srcdir=source,
+                confdir=source,
+                outdir=tmp_path / f"html-{speedups}",
+                doctreedir=tmp_path / f"doctrees-{speedups}",
+                buildername="dirhtml",
+                confoverrides={"blog_speedups": speedups},
+                status=None,
+                warning=None,
+                freshenv=True,
+            )
+            app.build()
+            blog = ablog.blog.Blog(app)
+            texts[speedups] = {p.docname: p.to_html("blog", fulltext=True) for p in blog.posts}
+            assert isinstance(app.sitemap_links, queue.Queue) is speedups
+        ablog.blog.Blog._dict.clear()
+    assert texts[True] == texts[False]
+    assert len(texts[True]) == 13
+    assert all("<p>" in html for html in texts[True].values())
