@@ -1117,12 +1117,8 @@ def check_before_build(app: Any, config: Any) -> None:
     }
     left_out = sorted({problem.path for problem in report.serious} & posts)
     if left_out:
-        config.exclude_patterns = [*config.exclude_patterns, *map(_glob_escape, left_out)]
+        escaped = map(publishing.escape_glob, left_out)
+        config.exclude_patterns = [*config.exclude_patterns, *escaped]
         logger.error("Left out of this build until they are fixed: %s.", ", ".join(left_out))
     if stopping:
         app.statuscode = 1
-
-
-def _glob_escape(path: str) -> str:
-    # Sphinx's exclude patterns treat [ ] * ? as wildcards.
-    return "".join(f"[{c}]" if c in "[]*?" else c for c in path)

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import ablog.blog
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import ConfigError
 
 from . import frontmatter
 
@@ -71,8 +70,10 @@ def post_paths(srcdir: Path, patterns: list[str] | str) -> list[Path]:
     return sorted(found)
 
 
-def statuses(srcdir: Path, patterns: list[str] | str, on: dt.date) -> list[PostStatus]:
-    """The status of every post, or a :class:`frontmatter.PostError` naming all problems."""
+def statuses(
+    srcdir: Path, patterns: list[str] | str, on: dt.date
+) -> tuple[list[PostStatus], list[frontmatter.Problem]]:
+    """The status of every readable post, and the problems of the posts that are not."""
     result, problems = [], []
     for path in post_paths(srcdir, patterns):
         rel = path.relative_to(srcdir).as_posix()
@@ -83,12 +84,10 @@ def statuses(srcdir: Path, patterns: list[str] | str, on: dt.date) -> list[PostS
             continue
         date = frontmatter.as_date(matter.fields.get("date"))
         result.append(PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date))
-    if problems:
-        raise frontmatter.PostError(problems)
-    return result
+    return result, problems
 
 
-def _escape_glob(path: str) -> str:
+def escape_glob(path: str) -> str:
     # Sphinx's exclude patterns treat [ ] * ? as wildcards.
     return "".join(f"[{c}]" if c in "[]*?" else c for c in path)
 
@@ -97,17 +96,14 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
     """Record every post's status; in the deployed build, never read the unpublished."""
     on = today(config.blog_timezone, config.blog_today)
     srcdir = Path(app.srcdir)
-    try:
-        found = statuses(srcdir, config.blog_post_pattern, on)
-    except frontmatter.PostError as exc:
-        raise ConfigError(
-            "Some posts cannot be read. Fix these and build again:\n" + str(exc)
-        ) from None
+    found, unreadable = statuses(srcdir, config.blog_post_pattern, on)
     app.blog_statuses = {status.docname: status for status in found}  # type: ignore[attr-defined]
+    # A post that cannot be read is never read: `checks.check_before_build` has
+    # already reported it, in plain English, and failed the build.
+    left_out = {problem.path for problem in unreadable}
     if not config.blog_preview:
-        config.exclude_patterns = list(config.exclude_patterns) + [
-            _escape_glob(status.path) for status in found if not status.published
-        ]
+        left_out |= {status.path for status in found if not status.published}
+    config.exclude_patterns = [*config.exclude_patterns, *map(escape_glob, sorted(left_out))]
     # ABlog decides "published" by comparing with tomorrow in the build machine's
     # time zone, fixed at import. Use the author's day instead, so that a post the
     # deployed build reads is never filed by ABlog as a draft.
