@@ -588,12 +588,13 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         return []
     feeds = site_feeds(app)
     entries = _entries(app, feeds)
+    digests = {docname: entry.digest() for docname, entry in entries.items()}
     cache = _cache(app)
     outdir = Path(app.outdir)
     for feed in feeds:
         feed_entries = [entries[post.docname] for post in feed.posts]
         files = [outdir / feed.path(fmt) for fmt in FORMATS]
-        fingerprint = _fingerprint(app, feed, feed_entries)
+        fingerprint = _fingerprint(app, feed, [digests[post.docname] for post in feed.posts])
         if cache.feed_is_current(feed.page, fingerprint, files):
             continue  # a no-change rebuild: the same bytes are there already
         for fmt, path in zip(FORMATS, files, strict=True):
@@ -606,11 +607,11 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
     return []
 
 
-def _fingerprint(app: Sphinx, feed: Feed, entries: list[Entry]) -> str:
+def _fingerprint(app: Sphinx, feed: Feed, entry_digests: list[str]) -> str:
     """Everything a feed's three files are made from, this code included."""
     config = app.config
     fields = [_code_digest(), config.html_baseurl, config.language, list(_feed_authors(app))]
-    fields += [feed.page, feed.title, feed.description, [e.digest() for e in entries]]
+    fields += [feed.page, feed.title, feed.description, entry_digests]
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
 
