@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import shutil
 import zlib
 from collections.abc import Callable
@@ -196,3 +197,43 @@ def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Built
         return cache[key]
 
     return _make
+
+
+# -- The browser ---------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_launch_options() -> dict:
+    """How to start Chromium: Debian's ``/usr/bin/chromium`` unless
+    ``BLOG_TEST_CHROMIUM`` names another, or says ``playwright`` (Playwright's
+    own build, as on GitHub's runners). Missing, the browser tests are skipped,
+    except in CI (``CI`` set), where they fail."""
+    choice = os.environ.get("BLOG_TEST_CHROMIUM", "/usr/bin/chromium")
+    if choice == "playwright":
+        return {"args": CHROMIUM_ARGS}
+    if not Path(choice).exists():
+        message = f"{choice} is missing: install Debian's chromium (apt install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return {"executable_path": choice, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run, driven by Playwright."""
+    options = chromium_launch_options()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**options)
+        yield chromium
+        chromium.close()

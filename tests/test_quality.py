@@ -33,7 +33,7 @@ import pytest
 
 # The browser tests' server (`origin`), Chromium (`browser`) and page visits, shared:
 # tests/test_browser.py. (F811: pytest passes the imported fixtures as arguments.)
-from test_browser import SIZES, Visit, browser, luminance, origin  # noqa: F401
+from test_browser import SIZES, Visit, luminance, origin  # noqa: F401
 
 QUALITY = Path(__file__).resolve().parent / "quality"
 sys.path.insert(0, str(QUALITY))

@@ -26,15 +26,6 @@ from healedheart import redirects
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-]
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / "_build" / "screenshots"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -93,18 +84,6 @@ def origin(real_site) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def readers_origin(shared_site) -> Iterator[str]:
     yield from _serve(shared_site("readers").outdir)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt install chromium", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def reader_pages(site) -> list[str]:
