@@ -227,9 +227,13 @@ def chromium_launch_options() -> dict:
     return {"executable_path": choice, "args": CHROMIUM_ARGS}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the whole run, driven by Playwright."""
+    """A headless Chromium for one test module, driven by Playwright.
+
+    Not for the whole session: a later test that forks (a parallel build, or
+    sphinx-sitemap's multiprocessing Manager) would inherit Playwright's pipe
+    and keep its driver from ever exiting."""
     options = chromium_launch_options()
     from playwright.sync_api import sync_playwright
 
