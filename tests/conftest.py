@@ -23,6 +23,11 @@ from bs4 import BeautifulSoup
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
+# Tests read the plain words of sphinx-build's and check's output: no colour
+# codes, even where CI or nox asks for colour (FORCE_COLOR).
+os.environ.pop("FORCE_COLOR", None)
+os.environ["NO_COLOR"] = "1"
+
 REPO = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
 _ORIGIN = "http://site.invalid/"  # stands in for the site's root when resolving links
