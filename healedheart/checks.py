@@ -1059,8 +1059,9 @@ def format_report(report: Report) -> str:
     if not report.problems:
         if report.posts == 0:
             return "There are no posts yet."
-        noun = "post looks" if report.posts == 1 else "posts look"
-        return f"All {report.posts} {noun} good."
+        if report.posts == 1:
+            return "The post looks good."
+        return f"All {report.posts} posts look good."
     files = len({p.path for p in report.problems})
     lines = [str(problem) for problem in report.problems]
     count = len(report.problems)
