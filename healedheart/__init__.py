@@ -122,7 +122,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     return {
         "version": __version__,
         "env_version": 2,  # 2: reading times kept in the environment
-        # ABlog itself is not parallel-read safe; we add no state of our own.
+        # Our per-document state (reading times) is merged in env-merge-info;
+        # healedheart.speed.parallel does the same for ABlog.
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -256,10 +256,7 @@ def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
         parts = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
         if parts:
             year, month, day = (int(p) for p in parts.groups())
-            try:
-                meant = dt.date(year, month, day)
-            except ValueError:
-                meant = None
+            meant = _real_date(year, month, day)
             if meant:
                 return Problem(
                     path,
@@ -281,10 +278,7 @@ def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
         uk = _UK_DATE.match(text)
         if uk:
             day, month, year = (int(p) for p in uk.groups())
-            try:
-                meant = dt.date(year, month, day)
-            except ValueError:
-                meant = None
+            meant = _real_date(year, month, day)
             if meant:
                 return Problem(
                     path,
@@ -1123,3 +1117,11 @@ def check_before_build(app: Any, config: Any) -> None:
         logger.error("Left out of this build until they are fixed: %s.", ", ".join(left_out))
     if stopping:
         app.statuscode = 1
+
+
+def _real_date(year: int, month: int, day: int) -> dt.date | None:
+    """The date, or None when no such day exists (2025-02-30)."""
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
