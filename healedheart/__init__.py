@@ -111,6 +111,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", social.add_json_ld, priority=460)
     app.connect("html-page-context", robots.add_noindex)
     app.connect("html-page-context", notfoundpage.adjust_context)
+    app.connect("env-updated", related.forget_index)
     app.connect("html-page-context", related.add_related_posts)
     app.connect("html-page-context", replies.add_reply_link)
     app.connect("build-finished", notfoundpage.move_to_top)

@@ -4,10 +4,16 @@ Related means sharing at least one tag: the posts that share the most tags come
 first, and among those the newest. A post that shares no tag is not offered, so
 a reader is never pointed somewhere at random. Only published posts are offered.
 Shown by ``blog/post-footer.html``.
+
+Cost: an index of the published posts by tag is built once per build
+(:class:`RelatedIndex`), so each post is compared only with the posts that share
+one of its tags, never with every post (which made a build of N posts grow as
+N squared).
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,25 +21,44 @@ from ablog.blog import Post
 from sphinx.application import Sphinx
 
 HOW_MANY = 3
+# Where the index of the current build is kept (reset when the environment is updated).
+_APP_ATTRIBUTE = "healedheart_related_index"
 
 
 def _tag_names(post: Post) -> set[str]:
     return {str(tag).casefold() for tag in post.tags or ()}
 
 
+class RelatedIndex:
+    """The candidates for related posts, by tag (case-insensitive)."""
+
+    def __init__(self, candidates: Iterable[Post]) -> None:
+        self._by_tag: dict[str, list[Post]] = defaultdict(list)
+        # Newest first, the docname making the order total (stable builds).
+        self._rank: dict[str, tuple[float, str]] = {}
+        for other in candidates:
+            if not other.date or other.docname in self._rank:
+                continue
+            self._rank[other.docname] = (-other.date.timestamp(), other.docname)
+            for tag in _tag_names(other):
+                self._by_tag[tag].append(other)
+
+    def related(self, post: Post, limit: int = HOW_MANY) -> list[Post]:
+        """The posts most related to ``post``: most shared tags first, then newest first."""
+        shared: Counter[str] = Counter()
+        by_name: dict[str, Post] = {}
+        for tag in _tag_names(post):
+            for other in self._by_tag.get(tag, ()):
+                shared[other.docname] += 1
+                by_name[other.docname] = other
+        shared.pop(post.docname, None)
+        ranked = sorted(shared, key=lambda name: (-shared[name], self._rank[name]))
+        return [by_name[name] for name in ranked[:limit]]
+
+
 def related_posts(post: Post, candidates: Iterable[Post], limit: int = HOW_MANY) -> list[Post]:
     """The posts most related to ``post``: most shared tags first, then newest first."""
-    mine = _tag_names(post)
-    scored = []
-    for other in candidates:
-        if other.docname == post.docname or not other.date:
-            continue
-        shared = len(mine & _tag_names(other))
-        if shared:
-            scored.append((shared, other.date, other.docname, other))
-    # Most shared tags, then newest; the docname makes the order total (stable builds).
-    scored.sort(key=lambda item: (-item[0], -item[1].timestamp(), item[2]))
-    return [other for *_key, other in scored[:limit]]
+    return RelatedIndex(candidates).related(post, limit)
 
 
 def published(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
@@ -45,6 +70,20 @@ def published(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
         if post.published and post.date and (status is None or status.published):
             kept.append(post)
     return kept
+
+
+def forget_index(app: Sphinx, *_args: Any) -> None:
+    """``env-updated``: the posts may have changed; the next page builds a new index."""
+    if hasattr(app, _APP_ATTRIBUTE):
+        delattr(app, _APP_ATTRIBUTE)
+
+
+def _index(app: Sphinx, blog: Any) -> RelatedIndex:
+    index = getattr(app, _APP_ATTRIBUTE, None)
+    if index is None:
+        index = RelatedIndex(published(app, blog.posts))
+        setattr(app, _APP_ATTRIBUTE, index)
+    return index
 
 
 def add_related_posts(
@@ -62,5 +101,5 @@ def add_related_posts(
             "date": other.date,
             "docname": other.docname,
         }
-        for other in related_posts(post, published(app, blog.posts))
+        for other in _index(app, blog).related(post)
     ]

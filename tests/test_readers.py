@@ -493,6 +493,39 @@ def test_related_posts_ranking_is_a_pure_function() -> None:
     assert ranked == ["old-both", "new-one", "mid-one"]
 
 
+def test_related_posts_index_agrees_with_comparing_every_pair() -> None:
+    """The by-tag index gives what comparing each post with every post gives."""
+    import random
+
+    class FakePost:
+        def __init__(self, name, when, tags):
+            self.docname, self.date, self.tags = name, when, tags
+
+    rng = random.Random(8)
+    tags = ["Grief", "grief", "love", "shame", "hope", "anger"]
+    posts = [
+        FakePost(
+            f"p{i}",
+            dt.datetime(2020, 1, 1) + dt.timedelta(days=rng.randrange(60)),  # equal dates too
+            rng.sample(tags, rng.randrange(0, 4)),
+        )
+        for i in range(150)
+    ]
+
+    def by_comparing_every_pair(post):
+        mine = {t.casefold() for t in post.tags}
+        scored = [
+            (-len(mine & {t.casefold() for t in other.tags}), -other.date.timestamp(), other.docname)
+            for other in posts
+            if other is not post and mine & {t.casefold() for t in other.tags}
+        ]
+        return [name for *_key, name in sorted(scored)[:3]]
+
+    index = related.RelatedIndex(posts)
+    for post in posts:
+        assert [p.docname for p in index.related(post)] == by_comparing_every_pair(post), post.docname
+
+
 # -- Replies by email ----------------------------------------------------------------------
 
 
