@@ -20,6 +20,9 @@ import contextlib
 import datetime as dt
 import difflib
 import functools
+import hashlib
+import os
+import pickle
 import posixpath
 import re
 import unicodedata
@@ -39,6 +42,9 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 
 from . import frontmatter, publishing
 from .frontmatter import Problem
+
+# Where a build remembers each post's checks (in its doctrees folder).
+REMEMBERED_FILE = "healedheart-checks.pickle"
 
 # -- What a post may say -------------------------------------------------------
 
@@ -653,8 +659,13 @@ def check_post(root: Path, path: Path, today: dt.date) -> tuple[Post, list[Probl
     ones (see :attr:`Report.minor`).
     """
     rel = path.relative_to(root).as_posix()
+    return _check_post_bytes(rel, path.read_bytes(), today)
+
+
+def _check_post_bytes(
+    rel: str, data: bytes, today: dt.date
+) -> tuple[Post, list[Problem], list[Problem]]:
     post = Post(rel, rel.rsplit(".", 1)[0])
-    data = path.read_bytes()
     if not data.strip():
         post.readable = False
         return (
@@ -1027,7 +1038,59 @@ def site_pages(root: Path, settings: Settings) -> list[str]:
     )
 
 
-def check_site(root: Path, settings: Settings) -> Report:
+class Remembered:
+    """Each post's own checks, remembered between builds by the post's exact bytes.
+
+    A build checks every post before Sphinx starts (``check_before_build``); at
+    1000 posts that was a third of a rebuild in which nothing changed. Only a post
+    whose bytes (or whose day: a scheduled post becomes due) changed is checked
+    again. The site-wide checks (addresses, tags spelt two ways, links between
+    posts) always run. The memory is a file in the build's own folder, thrown
+    away when this package's code changes or the file cannot be read.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.code = _code_digest()
+        self.old: dict[tuple[str, str, str], Any] = {}
+        self.new: dict[tuple[str, str, str], Any] = {}
+        try:
+            with path.open("rb") as file:
+                saved = pickle.load(file)
+            if saved.get("code") == self.code:
+                self.old = saved["posts"]
+        except Exception:  # missing, truncated, or from other code: start afresh
+            self.old = {}
+
+    def check(self, rel: str, data: bytes, today: dt.date):
+        key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest(), today.isoformat())
+        found = self.old.get(key)
+        if found is None:
+            found = _check_post_bytes(rel, data, today)
+        self.new[key] = found
+        return found
+
+    def save(self) -> None:
+        if self.new == self.old:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(".tmp")
+            with tmp.open("wb") as file:
+                pickle.dump({"code": self.code, "posts": self.new}, file)
+            os.replace(tmp, self.path)
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.blake2b(digest_size=16)
+    for name in ("checks.py", "frontmatter.py", "publishing.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def check_site(root: Path, settings: Settings, remembered: Remembered | None = None) -> Report:
     """Check every post of the site at ``root``; return every problem found."""
     root = root.resolve()
     today = publishing.today(settings.timezone, settings.today)
@@ -1035,7 +1098,11 @@ def check_site(root: Path, settings: Settings) -> Report:
     minor: list[Problem] = []
     posts: list[Post] = []
     for path in publishing.post_paths(root, list(settings.post_patterns)):
-        post, found, small = check_post(root, path, today)
+        if remembered is None:
+            post, found, small = check_post(root, path, today)
+        else:
+            rel = path.relative_to(root).as_posix()
+            post, found, small = remembered.check(rel, path.read_bytes(), today)
         posts.append(post)
         serious.extend(found)
         minor.extend(small)
@@ -1093,7 +1160,9 @@ def check_before_build(app: Any, config: Any) -> None:
     )
     srcdir = Path(app.srcdir)
     settings = Settings.from_values({name: getattr(config, name, None) for name in names})
-    report = check_site(srcdir, settings)
+    remembered = Remembered(Path(app.doctreedir) / REMEMBERED_FILE)
+    report = check_site(srcdir, settings, remembered)
+    remembered.save()
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)
     if stopping:

@@ -775,6 +775,44 @@ def test_a_thousand_posts_are_checked_in_well_under_a_few_seconds(tmp_path: Path
     assert elapsed < 3, f"{elapsed:.2f} s"
 
 
+def test_a_build_remembers_each_post_s_checks_by_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make(
+        tmp_path / "site",
+        {
+            "posts/2025/good.md": post(),
+            "posts/2025/bad.md": post("date: 2025-02-30"),
+        },
+    )
+    settings = checks.settings_from_conf(root)
+    memory = tmp_path / "doctrees" / checks.REMEMBERED_FILE
+    remembered = checks.Remembered(memory)
+    first = checks.check_site(root, settings, remembered)
+    remembered.save()
+    report = checks.check_site(root, settings, checks.Remembered(memory))
+    assert report == first == checks.check_site(root, settings)  # same as checking afresh
+    assert [problem.path for problem in report.problems] == ["posts/2025/bad.md"]
+
+    checked = []
+    real = checks._check_post_bytes
+    monkeypatch.setattr(
+        checks, "_check_post_bytes", lambda rel, *a: checked.append(rel) or real(rel, *a)
+    )
+    remembered = checks.Remembered(memory)
+    checks.check_site(root, settings, remembered)
+    assert checked == []  # nothing changed: nothing parsed again
+    remembered.save()
+
+    (root / "posts/2025/bad.md").write_text(post("date: 2025-02-28"), encoding="utf-8")
+    report = checks.check_site(root, settings, checks.Remembered(memory))
+    assert checked == ["posts/2025/bad.md"]  # only the post that changed
+    assert report.problems == []
+
+    memory.write_bytes(b"not a pickle")  # a damaged memory is ignored, never trusted
+    assert checks.check_site(root, settings, checks.Remembered(memory)).problems == []
+
+
 # -- The build refuses a bad post, in the same words ---------------------------------
 
 
