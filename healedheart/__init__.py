@@ -73,8 +73,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After ABlog's process_posts (500) has recorded the post.
     app.connect("doctree-read", feeds.record_updated, priority=600)
 
-    # Incremental builds: re-write every page when what the lists of posts show changed.
+    # Incremental builds: re-write the pages that show what changed in the lists of posts.
     app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
+    app.connect("build-finished", freshness.forget_pending)
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("builder-inited", layout.wrap_ablog_page_generator)

@@ -1,17 +1,40 @@
 """Fresh post lists after an incremental build (the preview, ``nox -s serve``).
 
 The lists of posts (the home page's latest posts, the sidebars, the tag,
-category, year and all-posts pages) and each post's previous/next links are
-rendered from ABlog's record of every post when a page is *written*. Sphinx's
-incremental build re-writes only the pages whose source changed, so after a post
-is retitled every other page would keep the old title. When anything those lists
-show has changed, every page is re-written (not re-read: that is quick).
+category, year and all-posts pages, related posts) and each post's previous/next
+links are rendered from ABlog's record of every post when a page is *written*.
+Sphinx's incremental build re-writes only the pages whose source changed, so
+after a post is retitled every other page would keep the old title. This module
+has the pages that show the change re-written too (re-written, not re-read:
+that is quick).
+
+What the lists show is split in two, and compared with the previous build:
+
+- **the structure**: which documents and posts exist, the table of contents, and
+  everything that decides where a post is listed and in which order (its dates,
+  tags, category, author, draft or scheduled state...). When it changes (a post
+  is added, re-dated or re-tagged), any list may change: every page is re-written.
+- **what each document shows of itself**: its title, and for a post also its
+  excerpt and reading time. When only that changes, for posts, only the pages
+  that link to a changed post are re-written (every list entry links to its
+  post), found by ``healedheart.speed.mentions`` in the pages as written. A page
+  title that is not a post's (About, say) is in every page's navigation: every
+  page is re-written. With ``blog_speedups = False`` every page is re-written on
+  any change, as before ``healedheart.speed`` existed.
+
+The pages chosen are written down (``PENDING_FILE``) before the build writes
+anything and forgotten when it finishes: a build that stops half-way leaves
+them to the next build, which would otherwise see nothing changed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -19,37 +42,130 @@ from sphinx.environment import BuildEnvironment
 
 # Kept in the pickled environment, so that the next build can compare.
 ENV_ATTRIBUTE = "healedheart_post_lists"
+# Pages chosen for re-writing by a build that has not finished yet.
+PENDING_FILE = "healedheart-pending-rewrites.json"
+# What a post list shows of a post without deciding where or whether it is listed.
+_DISPLAY_KEYS = {"title", "excerpt"}
+# Not shown anywhere: ABlog's handle on the post's doctree (healedheart.speed.postcopies).
+_IGNORED_KEYS = {"doctree"}
 
 
-def fingerprint(app: Sphinx, env: BuildEnvironment) -> str:
-    """A digest of everything a list of posts shows, for every post."""
+@dataclass
+class Shown:
+    """Everything lists and navigation show, as digests."""
+
+    structure: str
+    display: dict[str, str] = field(default_factory=dict)  # by docname
+
+
+@dataclass
+class Changes:
+    """How what the lists show changed since the previous build."""
+
+    everything: bool  # the structure changed, or there is no previous build to compare
+    posts: set[str] = field(default_factory=set)  # posts whose own display changed
+    other_documents: set[str] = field(default_factory=set)  # non-posts whose title changed
+
+    @property
+    def none(self) -> bool:
+        return not (self.everything or self.posts or self.other_documents)
+
+
+def _digest(value: Any) -> str:
+    text = json.dumps(value, default=str, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def shown(app: Sphinx, env: BuildEnvironment) -> Shown:
+    """What lists and navigation show, for every document."""
     statuses = getattr(app, "blog_statuses", {})
-    shown: list[Any] = []
-    for docname in sorted(getattr(env, "ablog_posts", {})):
-        status = statuses.get(docname)
-        for info in env.ablog_posts[docname]:
-            shown.append(
-                [
-                    docname,
-                    info.get("title"),
-                    str(info.get("date")),
-                    str(info.get("update")),
-                    *(sorted(map(str, info.get(key) or [])) for key in _LABELS),
-                    [node.astext() for node in info.get("excerpt") or []],
-                    status.state if status else None,
-                ]
-            )
-    return hashlib.sha256(json.dumps(shown, default=str).encode("utf-8")).hexdigest()
+    posts = getattr(env, "ablog_posts", {})
+    minutes = getattr(env, "healedheart_reading_minutes", {})
+    structure: list[Any] = [
+        sorted(env.found_docs),
+        sorted((doc, list(map(str, inc))) for doc, inc in env.toctree_includes.items()),
+    ]
+    display: dict[str, str] = {}
+    for docname in sorted(env.found_docs):
+        title = env.titles.get(docname)
+        own: list[Any] = [title.pformat() if title is not None else None]
+        if docname in posts:
+            status = statuses.get(docname)
+            entries = []
+            for info in posts[docname]:
+                entries.append(
+                    {
+                        key: str(value) if not isinstance(value, list) else list(map(str, value))
+                        for key, value in info.items()
+                        if key not in _DISPLAY_KEYS | _IGNORED_KEYS
+                    }
+                )
+                own.append(info.get("title"))
+                own.append([node.pformat() for node in info.get("excerpt") or []])
+            structure.append([docname, entries, status.state if status else None])
+            own.append(minutes.get(docname))
+        display[docname] = _digest(own)
+    return Shown(_digest(structure), display)
 
 
-_LABELS = ("tags", "category", "author", "location", "language", "redirect")
+def compare(previous: Shown | None, current: Shown, posts: set[str]) -> Changes:
+    """What changed between two builds' ``Shown``; ``posts`` are the current posts."""
+    if not isinstance(previous, Shown) or previous.structure != current.structure:
+        return Changes(everything=True)
+    changed = {
+        doc for doc, digest in current.display.items() if previous.display.get(doc) != digest
+    }
+    return Changes(False, changed & posts, changed - posts)
 
 
 def rewrite_pages_if_posts_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    """Sphinx ``env-updated``: every page to re-write when a post's listing changed."""
+    """Sphinx ``env-updated``: the pages to re-write because what they list changed."""
     previous = getattr(env, ENV_ATTRIBUTE, None)
-    current = fingerprint(app, env)
-    setattr(env, ENV_ATTRIBUTE, current)
-    if previous is None or previous == current:
-        return []  # a first build writes every page anyway
-    return sorted(env.found_docs)
+    current = shown(app, env)
+    # Pickled as plain data, so that the environment never depends on this module's classes.
+    setattr(env, ENV_ATTRIBUTE, {"structure": current.structure, "display": current.display})
+    first_build = previous is None
+    if isinstance(previous, dict):
+        previous = Shown(previous.get("structure", ""), previous.get("display", {}))
+    changes = compare(previous, current, set(getattr(env, "ablog_posts", {})))
+    app.healedheart_changes = changes  # type: ignore[attr-defined]  # for speed.unchanged
+    pending = _read_pending(app)
+    if first_build:
+        return sorted(pending)  # a first build writes every page anyway
+    if changes.none:
+        pages = set()
+    elif changes.everything or changes.other_documents or not app.config.blog_speedups:
+        pages = set(env.found_docs)
+    else:
+        from .speed import mentions  # the speed-up: only the pages that show the change
+
+        pages = mentions.documents_mentioning(app, changes.posts)
+    pages = (pages | pending) & env.found_docs
+    _write_pending(app, pages)
+    return sorted(pages)
+
+
+def _pending_path(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / PENDING_FILE
+
+
+def _read_pending(app: Sphinx) -> set[str]:
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return set(json.loads(_pending_path(app).read_text(encoding="utf-8")))
+    return set()
+
+
+def _write_pending(app: Sphinx, pages: set[str]) -> None:
+    path = _pending_path(app)
+    if not pages:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(sorted(pages)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def forget_pending(app: Sphinx, exception: Exception | None) -> None:
+    """Sphinx ``build-finished``: once the build has written its pages, nothing is pending."""
+    if exception is None:
+        _pending_path(app).unlink(missing_ok=True)

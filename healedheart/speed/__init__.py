@@ -26,7 +26,12 @@ job:
   of once per page it appears on.
 - ``unchanged``: a rebuild that reads no file does not re-render ABlog's pages
   (tags, categories, years, archive, all posts), whose content cannot have
-  changed; they are checked on disk and left as they are.
+  changed; they are checked on disk and left as they are. When only some posts'
+  titles, excerpts or reading times changed, only the pages that link to them
+  are re-rendered.
+- ``mentions``: finds the written pages that link to a post, for ``unchanged``
+  and for ``healedheart.freshness`` (which re-writes just those documents after
+  such a change, rather than every page).
 
 Registered by ``healedheart.setup`` (``app.setup_extension("healedheart.speed")``).
 See docs/performance.md for the figures.

@@ -12,7 +12,10 @@ removes none, whose configuration, templates, static files and documents are
 those of the previous build, and whose environment is the one that build saved,
 a generated page whose file is still exactly what was written then (same
 modification time and size) is not rendered again: it is left on disk and only
-noted for the sitemap. Any other build renders every generated page, as before,
+noted for the sitemap. The same holds in a build that did read files, if what
+they changed is only some posts' titles, excerpts or reading times
+(``healedheart.freshness`` tells), for every page that does not link to one of
+those posts (``mentions``). Any other build renders every generated page, as before,
 and first forgets the stamps, so that a build that fails half-way cannot leave a
 page behind that the next build would trust.
 
@@ -35,7 +38,7 @@ from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 
 from .. import publishing
-from . import sitemap
+from . import mentions, sitemap
 
 STAMPS_FILE = "healedheart-generated-pages.json"
 VERSION = 1  # bump when what the stamps stand for changes
@@ -93,15 +96,25 @@ class Stamps:
         previous: dict[str, Any] = {}
         with contextlib.suppress(OSError, ValueError):
             previous = json.loads(self.path.read_text(encoding="utf-8"))
-        quiet = not _activity(app)
         same = (
             previous.get("version") == VERSION
             and previous.get("environment") == self.environment
             and previous.get("inputs") == self.inputs
         )
-        self.trusted: dict[str, list[int]] = previous.get("pages", {}) if quiet and same else {}
-        if not self.trusted:
-            # Every page is rendered: until this build succeeds, nothing can be trusted.
+        self.trusted: dict[str, list[int]] = previous.get("pages", {}) if same else {}
+        if self.trusted and _activity(app):
+            # Files were read or removed. If that changed no more than some posts'
+            # titles, excerpts or reading times (healedheart.freshness), only the
+            # pages that link to those posts can differ; otherwise any page can.
+            changes = getattr(app, "healedheart_changes", None)
+            if changes is None or changes.everything or changes.other_documents:
+                self.trusted = {}
+            elif changes.posts:
+                stale = mentions.pages_mentioning(app, changes.posts, self.trusted)
+                self.trusted = {p: s for p, s in self.trusted.items() if p not in stale}
+        if self.trusted != previous.get("pages"):
+            # Some pages are rendered again: until this build succeeds, the stamps
+            # on disk cannot be trusted (a page due to be re-rendered still has one).
             self.path.unlink(missing_ok=True)
 
     def unchanged(self, pagename: str) -> bool:
