@@ -9,6 +9,7 @@ name the line, and hand ABlog the values in the form it understands.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,9 +140,19 @@ def parse(text: str, path: str) -> FrontMatter:
 
 
 def read(path: Path, display: str | None = None) -> FrontMatter:
-    """Read the front matter of the post file at ``path``."""
+    """Read the front matter of the post file at ``path``.
+
+    A build reads each post's front matter more than once (its status before
+    Sphinx starts, its dates for the sitemap): the same bytes are parsed once per
+    process. Callers must not change what is returned.
+    """
     shown = display or str(path)
-    return parse(decode(path.read_bytes(), shown), shown)
+    return _parse_bytes(path.read_bytes(), shown)
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_bytes(data: bytes, shown: str) -> FrontMatter:
+    return parse(decode(data, shown), shown)
 
 
 def decode(data: bytes, path: str) -> str:

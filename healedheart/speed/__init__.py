@@ -29,6 +29,7 @@ job:
   changed; they are checked on disk and left as they are. When only some posts'
   titles, excerpts or reading times changed, only the pages that link to them
   are re-rendered.
+- ``templates``: the compiled Jinja templates are kept between builds.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
   and for ``healedheart.freshness`` (which re-writes just those documents after
   such a change, rather than every page).
@@ -43,7 +44,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import excerpts, parallel, postcopies, search, sitemap, unchanged
+from . import excerpts, parallel, postcopies, search, sitemap, templates, unchanged
 
 __version__ = "1.0.0"
 
@@ -57,6 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", postcopies.remember_environment)
     app.connect("builder-inited", excerpts.start_build)
     app.connect("builder-inited", search.remember_stems)
+    app.connect("builder-inited", templates.keep_compiled_templates)
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
 
