@@ -515,7 +515,11 @@ def test_related_posts_index_agrees_with_comparing_every_pair() -> None:
     def by_comparing_every_pair(post):
         mine = {t.casefold() for t in post.tags}
         scored = [
-            (-len(mine & {t.casefold() for t in other.tags}), -other.date.timestamp(), other.docname)
+            (
+                -len(mine & {t.casefold() for t in other.tags}),
+                -other.date.timestamp(),
+                other.docname,
+            )
             for other in posts
             if other is not post and mine & {t.casefold() for t in other.tags}
         ]
@@ -523,7 +527,9 @@ def test_related_posts_index_agrees_with_comparing_every_pair() -> None:
 
     index = related.RelatedIndex(posts)
     for post in posts:
-        assert [p.docname for p in index.related(post)] == by_comparing_every_pair(post), post.docname
+        assert [p.docname for p in index.related(post)] == by_comparing_every_pair(post), (
+            post.docname
+        )
 
 
 # -- Replies by email ----------------------------------------------------------------------
