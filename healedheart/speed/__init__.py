@@ -29,6 +29,8 @@ job:
   changed; they are checked on disk and left as they are. When only some posts'
   titles, excerpts or reading times changed, only the pages that link to them
   are re-rendered.
+- ``parsing``: docutils' default settings are worked out once per build, not
+  three times per post, and MyST reads front matter with PyYAML's LibYAML loader.
 - ``templates``: the compiled Jinja templates are kept between builds.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
   and for ``healedheart.freshness`` (which re-writes just those documents after
@@ -44,7 +46,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import excerpts, parallel, postcopies, search, sitemap, templates, unchanged
+from . import excerpts, parallel, parsing, postcopies, search, sitemap, templates, unchanged
 
 __version__ = "1.0.0"
 
@@ -54,6 +56,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("blog_speedups", True, "env", types=[bool])
 
     app.connect("config-inited", parallel.declare_ablog_parallel_safe)
+    app.connect("config-inited", parsing.start_build)
     app.connect("config-inited", sitemap.replace_sphinx_sitemap_collector)
     app.connect("builder-inited", postcopies.remember_environment)
     app.connect("builder-inited", excerpts.start_build)
@@ -78,6 +81,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", unchanged.save_stamps)
 
     excerpts.install()
+    parsing.install()
     return {
         "version": __version__,
         "env_version": 1,

@@ -1,0 +1,153 @@
+"""Two costs of reading a post that do not depend on the post.
+
+- **Docutils settings.** For every document, Sphinx, MyST and ABlog each build
+  docutils' settings from scratch: an ``OptionParser`` with its two hundred
+  options is constructed (and, for Sphinx, the docutils.conf files looked for),
+  only to read its default values. Three times per post, that was about a tenth
+  of a clean build. Here the defaults are worked out once per kind of request in
+  a build, and each caller gets its own copy of them, as before: a new settings
+  object, new lists, and a new, empty record of the files the document depends
+  on. A request whose defaults cannot be compared (an unhashable value) or that
+  records dependencies to a file is passed through untouched.
+- **Front matter.** MyST reads each post's front matter twice with PyYAML's
+  pure-Python loader. Here MyST's front matter is read with PyYAML's LibYAML
+  loader (``CSafeLoader``): the same YAML, ten times faster. ``healedheart.checks``
+  has already read every post's front matter with the same loader before the
+  build starts, so a post MyST could not read never gets this far.
+
+Installed once per process, inert in a build with ``blog_speedups = False``; the
+built site is byte-identical either way (``tests/test_speed.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import types
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import docutils.frontend
+import myst_parser.mdit_to_docutils.base
+import myst_parser.parsers.sphinx_
+import sphinx.util.docutils
+import yaml
+from docutils.utils import DependencyList
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+_state: dict[str, Any] = {"on": False, "remembered": {}}
+
+
+def start_build(app: Sphinx, config: Config) -> None:
+    """Sphinx ``config-inited``: on or off for this build, and nothing remembered yet.
+
+    Forgetting at the start of each build keeps what a docutils.conf file said
+    (which Sphinx looks for in the current folder) from one build to the next.
+    """
+    _state["on"] = bool(config.blog_speedups)
+    _state["remembered"] = {}
+
+
+def install() -> None:
+    """Route the three settings functions and MyST's YAML through here (once per process)."""
+    if getattr(sphinx.util.docutils._get_settings, "_healedheart", False):
+        return
+    sphinx.util.docutils._get_settings = _remembering(sphinx.util.docutils._get_settings)
+    docutils.frontend.get_default_settings = _remembering(docutils.frontend.get_default_settings)
+    base = myst_parser.mdit_to_docutils.base
+    base.get_default_settings = _remembering(base.get_default_settings)
+    # MyST reads front matter in two places: read_topmatter (which imports yaml
+    # when called) and the renderer (which uses the yaml module it imported).
+    parser = myst_parser.parsers.sphinx_
+    parser.read_topmatter = _with_fast_yaml(parser.read_topmatter)
+    base.yaml = _FastSafeLoad(base.yaml)  # type: ignore[attr-defined]
+
+
+def _key(components: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
+    kinds = tuple(c if isinstance(c, type) else type(c) for c in components)
+    defaults = kwargs.get("defaults") or {}
+    items = tuple(sorted((name, _frozen(value)) for name, value in defaults.items()))
+    try:
+        hash(items)
+    except TypeError:
+        return None
+    rest = tuple(sorted((k, v) for k, v in kwargs.items() if k != "defaults"))
+    return kinds, items, rest
+
+
+def _frozen(value: Any) -> Any:
+    """A list's or dict's contents as a tuple (with its type), so that it can be a key."""
+    if isinstance(value, (list, tuple)):
+        return (type(value), tuple(_frozen(v) for v in value))
+    if isinstance(value, dict):
+        return (dict, tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+    return value
+
+
+def _remembering(get_settings: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(get_settings)
+    def remembering(*components: Any, **kwargs: Any) -> Any:
+        if not _state["on"]:
+            return get_settings(*components, **kwargs)
+        key = _key(components, kwargs)
+        if key is None:
+            return get_settings(*components, **kwargs)
+        memory = _state["remembered"]
+        if key not in memory:
+            settings = get_settings(*components, **kwargs)
+            dependencies = getattr(settings, "record_dependencies", None)
+            recording = not isinstance(dependencies, DependencyList) or dependencies.file
+            if recording or dependencies.list:
+                return settings
+            memory[key] = settings
+        return _copy(memory[key])
+
+    remembering._healedheart = True  # type: ignore[attr-defined]
+    return remembering
+
+
+def _copy(settings: Any) -> Any:
+    """A settings object of its own: what a fresh ``get_default_values()`` gives."""
+    fresh = copy.copy(settings)
+    for name, value in vars(fresh).items():
+        if type(value) is list:
+            setattr(fresh, name, list(value))
+    fresh.record_dependencies = DependencyList()
+    return fresh
+
+
+def _c_safe_load(stream: Any) -> Any:
+    return yaml.load(stream, Loader=yaml.CSafeLoader)  # the safe loader, in C
+
+
+def _with_fast_yaml(read: Callable[..., Any]) -> Callable[..., Any]:
+    """``read`` with ``yaml.safe_load`` on LibYAML while it runs (reading is single-threaded)."""
+
+    @functools.wraps(read)
+    def reading(*args: Any, **kwargs: Any) -> Any:
+        if not (_state["on"] and hasattr(yaml, "CSafeLoader")):
+            return read(*args, **kwargs)
+        original, yaml.safe_load = yaml.safe_load, _c_safe_load
+        try:
+            return read(*args, **kwargs)
+        finally:
+            yaml.safe_load = original
+
+    return reading
+
+
+class _FastSafeLoad(types.ModuleType):
+    """The ``yaml`` module as MyST sees it, with ``safe_load`` on LibYAML when it is on."""
+
+    def __init__(self, real: types.ModuleType) -> None:
+        super().__init__(real.__name__)
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def safe_load(self, stream: Any) -> Any:
+        if _state["on"] and hasattr(yaml, "CSafeLoader"):
+            return _c_safe_load(stream)
+        return self._real.safe_load(stream)
