@@ -158,3 +158,28 @@ def test_a_stored_post_reads_back_what_ablog_copied(source: Path, tmp_path: Path
     assert texts[True] == texts[False]
     assert len(texts[True]) == 13
     assert all("<p>" in html for html in texts[True].values())
+
+
+def test_remembered_docutils_settings_are_each_caller_s_own() -> None:
+    import docutils.frontend
+    from docutils.parsers.rst import Parser
+
+    from healedheart.speed import parsing
+
+    parsing.install()
+    saved = dict(parsing._state)
+    try:
+        parsing._state.update(on=True, remembered={})
+        first = docutils.frontend.get_default_settings(Parser)
+        first.record_dependencies.add("included.md")
+        first._config_files.append("docutils.conf")  # docutils' one list-valued default
+        first.report_level = 5
+        second = docutils.frontend.get_default_settings(Parser)
+        assert len(parsing._state["remembered"]) == 1  # the second came from memory
+        assert second.record_dependencies.list == []
+        assert second._config_files == []
+        assert second.report_level != 5
+        parsing._state.update(on=False)
+        assert vars(docutils.frontend.get_default_settings(Parser)).keys() == vars(second).keys()
+    finally:
+        parsing._state.update(saved)
