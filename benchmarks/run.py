@@ -44,6 +44,7 @@ from pathlib import Path
 from . import pelican_site, synthetic
 
 REPO = synthetic.REPO
+DEFAULT_JOBS = "auto"  # what nox -s build passes to sphinx-build's -j (noxfile.py's JOBS)
 DEFAULT_JSON = REPO / "_build" / "bench.json"
 GNU_TIME = Path("/usr/bin/time")
 
@@ -460,7 +461,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--seed", type=int, default=synthetic.DEFAULT_SEED, help="seed of the synthetic posts"
     )
     parser.add_argument(
-        "-j", "--jobs", help="pass -j JOBS to sphinx-build (default: none, as nox -s build)"
+        "-j",
+        "--jobs",
+        default=DEFAULT_JOBS,
+        help=f"pass -j JOBS to sphinx-build (default: {DEFAULT_JOBS}, as nox -s build; "
+        "1 for a serial build)",
     )
     parser.add_argument(
         "-D",

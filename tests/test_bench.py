@@ -118,3 +118,18 @@ def _linked(post: synthetic.Post, posts: list[synthetic.Post]) -> list[synthetic
         for b in post.blocks
         if isinstance(b, synthetic.Paragraph) and b.link is not None
     ]
+
+
+def test_the_benchmark_builds_with_the_jobs_of_nox_s_build() -> None:
+    import ast
+
+    from benchmarks import run
+
+    tree = ast.parse((REPO / "noxfile.py").read_text("utf-8"))
+    jobs = next(
+        ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "JOBS"
+    )
+    assert jobs == ("-j", run.DEFAULT_JOBS)
+    assert run.parse_args([]).jobs == run.DEFAULT_JOBS
