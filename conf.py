@@ -97,6 +97,9 @@ blog_post_pattern = ["posts/**/*.md"]
 blog_authors = {"misma": ("Misma", None)}
 blog_default_author = "misma"
 blog_feed_fulltext = True
+# Each feed holds the newest 50 posts: feed readers fetch a feed again and again, and
+# with every post in full a blog of 1000 posts would send 9 MB each time (docs/feeds.md).
+blog_feed_length = 50
 blog_feed_subtitle = (
     "Thoughtful reflection on life's many nuances, from counselling, psychotherapy and psychology."
 )
