@@ -188,7 +188,7 @@ def record_updated(app: Sphinx, doctree: nodes.document) -> None:
         return
     path = Path(env.doc2path(docname))
     try:
-        matter = frontmatter.read(path, docname)
+        matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
     except frontmatter.PostError:
         return  # publishing has already reported it, with the line
     if "updated" not in matter.fields:

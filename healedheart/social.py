@@ -90,7 +90,9 @@ def post_dates(app: Sphinx, docname: str) -> tuple[dt.date, dt.date] | None:
     if docname not in cache:
         cache[docname] = None
         try:
-            matter = frontmatter.read(Path(app.env.doc2path(docname)), docname)
+            path = Path(app.env.doc2path(docname))
+            # Named as publishing.statuses names it, so the same parse is reused.
+            matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
         except (OSError, frontmatter.PostError):
             return None
         date = frontmatter.as_date(matter.fields.get("date"))
