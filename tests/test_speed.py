@@ -26,7 +26,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
-from healedheart.speed import postcopies, unchanged
+from healedheart.speed import excerpts, postcopies, unchanged
 
 LINKED_EXCERPT = """\
 ---
@@ -114,6 +114,19 @@ def test_rebuilds_give_what_a_clean_build_gives(source: Path, tmp_path: Path) ->
     assert differing(rebuilt, build(source, tmp_path / "clean")) == []
     assert blog_page.stat().st_mtime_ns != written
     assert "A title that was changed" in blog_page.read_text(encoding="utf-8")
+    assert (tmp_path / "html-doctrees" / excerpts.SAVED_FILE).exists()
+
+    # Its excerpt (its first paragraph) rewritten: the lists show the new one, not a
+    # plain excerpt remembered from the build before.
+    text = post.read_text(encoding="utf-8")
+    title_end = text.index("\n\n", text.index("\n# ")) + 2
+    post.write_text(
+        text[:title_end] + "A new first paragraph, *freshly* written.\n\n" + text[title_end:],
+        encoding="utf-8",
+    )
+    rebuilt = build(source, out)
+    assert differing(rebuilt, build(source, tmp_path / "clean-2")) == []
+    assert "<em>freshly</em> written" in blog_page.read_text(encoding="utf-8")
 
 
 def test_the_saved_environment_holds_no_copy_of_a_post(source: Path, tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ job:
   environment: no extra process, the same file after a clean build, and a
   complete one after an incremental build.
 - ``excerpts``: each post's excerpt is rendered once per build instead of once
-  per list that shows it (all posts, its year, tags, category, author).
+  per list that shows it (all posts, its year, tags, category, author), and a
+  plain-text excerpt is kept for the next build.
 - ``search``: the search index stems each distinct word once per build, instead
   of once per page it appears on.
 - ``unchanged``: a rebuild that reads no file does not re-render ABlog's pages
@@ -79,6 +80,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Before sphinx-sitemap writes the file (500).
     app.connect("build-finished", sitemap.list_every_page, priority=450)
     app.connect("build-finished", unchanged.save_stamps)
+    app.connect("build-finished", excerpts.save_plain_excerpts)
 
     excerpts.install()
     parsing.install()

@@ -18,10 +18,17 @@ load this extension or sets ``blog_speedups = False``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import os
+import pickle
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+import docutils
+import sphinx
 from ablog.blog import Post
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -39,11 +46,58 @@ _SAME_ON_EVERY_PAGE = (
     nodes.superscript,
 )
 _MEMORY = "_healedheart_excerpts"
+_PLAIN = "plain"  # first item of the key of a plain excerpt's HTML
+# Where a build leaves its plain excerpts for the next (in its doctrees folder).
+SAVED_FILE = "healedheart-excerpts.pickle"
 
 
 def start_build(app: Sphinx) -> None:
-    """Sphinx ``builder-inited``: an empty memory for this build (or none at all)."""
-    setattr(app, _MEMORY, {} if app.config.blog_speedups else None)
+    """Sphinx ``builder-inited``: this build's memory (or none at all).
+
+    It starts with the plain excerpts the previous build rendered, if it was built
+    with the same Sphinx, docutils, configuration and templates: a plain excerpt's
+    HTML depends on nothing else than its own nodes, which are part of the key.
+    """
+    memory: dict[Any, str] | None = None
+    if app.config.blog_speedups:
+        memory = {}
+        with contextlib.suppress(Exception):  # missing, damaged, from other code
+            with open(_saved_path(app), "rb") as file:
+                saved = pickle.load(file)
+            if saved["inputs"] == _inputs(app):
+                memory.update(saved["plain"])
+    setattr(app, _MEMORY, memory)
+
+
+def save_plain_excerpts(app: Sphinx, exception: Exception | None) -> None:
+    """Sphinx ``build-finished``: keep this build's plain excerpts for the next one."""
+    memory = getattr(app, _MEMORY, None)
+    if exception is not None or memory is None:
+        return
+    plain = {key: html for key, html in memory.items() if key[0] == _PLAIN}
+    path = _saved_path(app)
+    with contextlib.suppress(OSError):
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as file:
+            pickle.dump({"inputs": _inputs(app), "plain": plain}, file)
+        os.replace(tmp, path)
+
+
+def _saved_path(app: Sphinx) -> Path:
+    return Path(app.doctreedir) / SAVED_FILE
+
+
+def _inputs(app: Sphinx) -> tuple[Any, ...]:
+    build_info = getattr(app.builder, "build_info", None)
+    templates: Any = getattr(app.builder, "templates", None)
+    return (
+        sphinx.__version__,
+        docutils.__version__,
+        getattr(build_info, "config_hash", None),
+        getattr(build_info, "tags_hash", None),
+        templates.newest_template_mtime() if templates else None,
+        app.builder.name,
+    )
 
 
 def install() -> None:
@@ -66,8 +120,10 @@ def _remembering(to_html: Any) -> Any:
         memory = getattr(app, _MEMORY, None)
         if memory is None or fulltext:
             return to_html(post, pagename, fulltext, drop_h1, img_url)
-        page = None if _same_on_every_page(post) else pagename
-        key = (post.docname, post.section, page, drop_h1, img_url)
+        if _same_on_every_page(post):
+            key: tuple[Any, ...] = (_PLAIN, _nodes_digest(post), drop_h1, img_url)
+        else:
+            key = (post.docname, post.section, pagename, drop_h1, img_url)
         if key not in memory:
             memory[key] = to_html(post, pagename, fulltext, drop_h1, img_url)
         else:
@@ -76,6 +132,12 @@ def _remembering(to_html: Any) -> Any:
 
     remembering_to_html._remembers_excerpts = True  # type: ignore[attr-defined]
     return remembering_to_html
+
+
+def _nodes_digest(post: Post) -> str:
+    """The excerpt's nodes, every attribute included, as a digest."""
+    text = "\n".join(node.pformat() for node in post.excerpt)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _same_on_every_page(post: Post) -> bool:
