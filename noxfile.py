@@ -31,14 +31,16 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install("-c", str(CONSTRAINTS), *requirements)
 
 
-# Read and write on every core: healedheart.speed merges ABlog's posts after a
-# parallel read, and the site is byte-identical with or without -j (tests/test_speed.py).
+# The clean build reads and writes on every core: healedheart.speed merges ABlog's
+# posts after a parallel read, and the site is byte-identical with or without -j
+# (tests/test_speed.py). Not the preview: its rebuilds read a post or two, and
+# starting worker processes made them slower (docs/performance.md).
 JOBS = ("-j", "auto")
 
 
 def sphinx_args(outdir: Path, doctrees: Path, *extra: str) -> list[str]:
     """The one way the site is built: dirhtml pages (URLs like /posts/2025/slug/)."""
-    return ["-b", "dirhtml", "-d", str(doctrees), *JOBS, *extra, str(ROOT), str(outdir)]
+    return ["-b", "dirhtml", "-d", str(doctrees), *extra, str(ROOT), str(outdir)]
 
 
 def last_commit_epoch() -> str | None:
@@ -76,7 +78,7 @@ def build(session: nox.Session) -> None:
     # -n -W --keep-going: every warning is reported, then the build fails.
     session.run(
         "sphinx-build",
-        *sphinx_args(HTML, BUILD / "doctrees", "-n", "-W", "--keep-going", "-q"),
+        *sphinx_args(HTML, BUILD / "doctrees", *JOBS, "-n", "-W", "--keep-going", "-q"),
         env=env,
     )
     session.log(f"The site is in {HTML.relative_to(ROOT)}/. Preview it with: nox -s serve")
