@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -752,7 +751,7 @@ def test_skimming_blanks_only_paragraphs_that_cannot_matter() -> None:
 
 
 @pytest.mark.slow
-def test_a_thousand_posts_are_checked_in_well_under_a_few_seconds(tmp_path: Path) -> None:
+def test_a_thousand_posts_with_links_and_images_raise_no_false_alarm(tmp_path: Path) -> None:
     prose = " ".join(["Attachment and therapy and the long work of healing."] * 15)
     files = {}
     for n in range(1000):
@@ -767,12 +766,9 @@ def test_a_thousand_posts_are_checked_in_well_under_a_few_seconds(tmp_path: Path
     files["posts/2025/tree.png"] = b"png"
     make(tmp_path, files)
     settings = checks.settings_from_conf(tmp_path)
-    start = time.process_time()  # CPU time: a busy machine slows the clock, not the work
+    # How long this takes is measured by nox -s bench (the no-change rebuild), not here.
     report = checks.check_site(tmp_path, settings)
-    elapsed = time.process_time() - start
     assert report.posts == 1000 and report.problems == []
-    # Under a second even on a loaded runner; the bound catches a slide into seconds.
-    assert elapsed < 3, f"{elapsed:.2f} s"
 
 
 def test_a_build_remembers_each_post_s_checks_by_its_bytes(
