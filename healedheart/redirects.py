@@ -13,11 +13,15 @@ Each old path gets a small page that sends the reader on at once (a meta refresh
 with a visible link for anyone whose browser does not follow it, a canonical link
 to the new page, and ``noindex``. A path ending in ``.html`` becomes that file; any
 other path becomes a folder with an ``index.html``, which static hosts serve both
-with and without the final slash. docs/redirects.md explains it for the author.
+with and without the final slash. Like every other page, it links the site's icon
+(``html_favicon``): without that link a browser asks for ``/favicon.ico``, which
+the site does not have, and gets a 404 on its way to the new page.
+docs/redirects.md explains it for the author.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -100,6 +104,18 @@ def _title_of(app: Sphinx, docname: str) -> str:
     return docname
 
 
+def _icon_url(config: Config, site_path: str) -> str | None:
+    """The site's icon as Sphinx links it on the other pages (a web address as it is,
+    else the file's name in ``_static``), but from the site's root path, like the
+    target: the page may be served at "/old" as well as "/old/"."""
+    icon = config.html_favicon
+    if not icon:
+        return None
+    if "://" in icon:
+        return icon
+    return site_path + "_static/" + os.path.basename(icon)
+
+
 def write_redirects(app: Sphinx, exception: Exception | None) -> None:
     """Write one page per old path (``build-finished``: every real page is in place)."""
     if exception is not None or app.builder.format != "html":
@@ -138,6 +154,7 @@ def write_redirects(app: Sphinx, exception: Exception | None) -> None:
         context = {
             "target_url": absolute_path,
             "canonical_url": app.config.html_baseurl + target_uri,
+            "icon_url": _icon_url(app.config, site_path),
             "target_title": _title_of(app, redirect.target),
             "site_title": app.config.html_title or app.config.project,
             "language": app.config.language or "en",

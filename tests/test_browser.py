@@ -60,25 +60,47 @@ class Visit:
         w, h = SIZES[width]
         self.context = browser.new_context(viewport={"width": w, "height": h}, color_scheme=scheme)
         self.page = self.context.new_page()
-        self.problems: list[str] = []
+        self._problems: list[str] = []
         self.requests: list[str] = []
+        # Requests the browser cancelled, each with the address of the page that made it.
+        self._cancelled: list[tuple[str, str]] = []
+        self._asked_on: dict[object, str] = {}
         self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.problems.append(f"page error: {exc}"))
-        self.page.on("request", lambda req: self.requests.append(req.url))
-        self.page.on(
-            "requestfailed", lambda req: self.problems.append(f"failed: {req.url} {req.failure}")
-        )
+        self.page.on("pageerror", lambda exc: self._problems.append(f"page error: {exc}"))
+        self.page.on("request", self._request)
+        self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
         response = self.page.goto(origin + url, wait_until="networkidle")
         assert response is not None and response.status == 200, f"{url}: {response}"
 
+    @property
+    def problems(self) -> list[str]:
+        """Everything that went wrong. A request cancelled because its page was left (a
+        redirect page's icon, say, when the page moves on) is not a failure: the reader
+        sees nothing of it. Cancelled on the page that stayed, it is."""
+        return self._problems + [
+            f"failed: {request} net::ERR_ABORTED"
+            for request, page in self._cancelled
+            if page == self.page.url
+        ]
+
+    def _request(self, request) -> None:
+        self.requests.append(request.url)
+        self._asked_on[request] = self.page.url
+
+    def _failed(self, request) -> None:
+        if request.failure == "net::ERR_ABORTED" and not request.is_navigation_request():
+            self._cancelled.append((request.url, self._asked_on.get(request, "")))
+        else:
+            self._problems.append(f"failed: {request.url} {request.failure}")
+
     def _console(self, message) -> None:
         if message.type == "error":
-            self.problems.append(f"console error: {message.text} at {message.location}")
+            self._problems.append(f"console error: {message.text} at {message.location}")
 
     def _response(self, response) -> None:
         if response.status >= 400:
-            self.problems.append(f"HTTP {response.status}: {response.url}")
+            self._problems.append(f"HTTP {response.status}: {response.url}")
 
     def close(self) -> None:
         self.context.close()

@@ -325,6 +325,9 @@ def test_a_redirect_page_refreshes_links_and_is_noindex(site, old, target, title
     link = page.select_one("main a")
     assert link["href"] == target and link.get_text() == title
     assert site.existing_file(target)
+    # The site's icon, from the root (else the browser asks for /favicon.ico: a 404).
+    icon = page.select_one('link[rel="icon"]')["href"]
+    assert icon == "/_static/favicon.svg" and site.existing_file(icon)
 
 
 def test_redirects_are_checked_before_anything_is_read() -> None:
@@ -393,6 +396,7 @@ def test_a_site_under_a_folder_keeps_404_and_redirect_links_inside_it(make_site)
     assert redirect.select_one('link[rel="canonical"]')["href"] == (
         "https://someone.github.io/blog/blog/"
     )
+    assert redirect.select_one('link[rel="icon"]')["href"] == "/blog/_static/favicon.svg"
     robots = (built.outdir / "robots.txt").read_text()
     assert "Sitemap: https://someone.github.io/blog/sitemap.xml" in robots
 

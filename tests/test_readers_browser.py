@@ -135,12 +135,16 @@ class Visit:
 
     def open(self, url: str):
         response = self.page.goto(self.origin + url, wait_until="load")
+        self.settle()
+        return response
+
+    def settle(self) -> None:
+        """Wait until the page stays put and is quiet, then read what it noted."""
         self.page.wait_for_load_state("networkidle")
         violations = self.page.evaluate("window.__csp")
         self.problems += [f"CSP: {v}" for v in violations]
         if self.page.evaluate("document.cookie") != "":
             self.problems.append("document.cookie is not empty")
-        return response
 
     def close(self) -> None:
         self.context.close()
@@ -178,10 +182,24 @@ def test_every_page_loads_only_from_the_site_itself(visit, real_site, scheme) ->
 
 
 def test_redirect_pages_move_on_without_a_violation(visit, real_site) -> None:
-    v = visit()
-    v.open("blog.html")
-    v.page.wait_for_url(v.origin + "blog/")
-    assert v.problems == []
+    # A redirect page moves on as soon as it has loaded: it cannot be read afterwards
+    # (its window.__csp goes with it), so it is not settle()d. What it does is caught as
+    # it happens: its requests, and Chromium's console, which reports its CSP
+    # violations and failed loads. Then the new page is settled and read. Whether a
+    # page without an icon link gets as far as asking for /favicon.ico depends on
+    # timing; tests/test_readers.py checks the link itself.
+    pages = [p for p in real_site.html_files() if redirects.MARKER in p.read_text("utf-8")]
+    assert pages
+    for path in pages:
+        url = real_site.url_of(path)
+        target = real_site.page(url).select_one('meta[http-equiv="refresh"]')["content"]
+        target = target.partition("url=")[2]
+        v = visit()
+        response = v.page.goto(v.origin + url, wait_until="commit")
+        assert response is not None and response.status == 200, url
+        v.page.wait_for_url(v.origin + target.lstrip("/"), wait_until="load")
+        v.settle()
+        assert v.problems == [], url
 
 
 def test_the_theme_switch_works_under_the_policy(visit) -> None:
