@@ -23,7 +23,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 from healedheart import freshness
 
 
-def build(srcdir: Path, outdir: Path) -> str:
+def build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> str:
     """An incremental build, as sphinx-autobuild runs one: same outdir, env kept."""
     ablog.blog.Blog._dict.clear()
     status, warnings = io.StringIO(), io.StringIO()
@@ -34,6 +34,7 @@ def build(srcdir: Path, outdir: Path) -> str:
             outdir,
             outdir.parent / "doctrees",
             "dirhtml",
+            confoverrides=overrides or {},
             status=status,
             warning=warnings,
             freshenv=False,
@@ -231,3 +232,24 @@ def test_pages_chosen_by_a_build_that_stopped_are_written_by_the_next(
     build(srcdir, outdir)
     assert stamps(outdir)["about"] != before["about"]
     assert not pending.exists()
+
+
+def test_the_preview_after_a_retitle_is_what_a_clean_preview_gives(
+    bigger_site: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The same in the preview (`nox -s serve`), which also lists drafts."""
+    srcdir, _ = bigger_site
+    preview = {"blog_preview": True}
+    outdir = tmp_path / "preview" / "html"
+    build(srcdir, outdir, preview)
+    before = stamps(outdir)
+    retitle(srcdir, "First post", "A renamed first post")
+    build(srcdir, outdir, preview)
+    after = stamps(outdir)
+    assert after["about"] == before["about"]  # only the pages that show it
+    assert after["blog/tag/attachment"] != before["blog/tag/attachment"]
+    clean = tmp_path / "clean-preview" / "html"
+    build(srcdir, clean, preview)
+    incremental, fresh = files(outdir), files(clean)
+    assert sorted(incremental) == sorted(fresh)
+    assert [name for name in fresh if incremental[name] != fresh[name]] == []
