@@ -121,10 +121,21 @@ class BuiltSite:
         return result
 
 
-def build_site(
-    srcdir: Path, outdir: Path, overrides: dict | None = None, strict: bool = True
-) -> BuiltSite:
-    """Build ``srcdir`` into ``outdir`` with the dirhtml builder, as `nox -s build` does."""
+def run_sphinx(
+    srcdir: Path,
+    outdir: Path,
+    doctrees: Path,
+    overrides: dict | None = None,
+    *,
+    fresh: bool = True,
+    strict: bool = False,
+    nitpicky: bool = False,
+) -> tuple[Sphinx, str, str]:
+    """Build ``srcdir`` with the dirhtml builder in this process: the app, its output, warnings.
+
+    ``fresh=False`` is an incremental build, as sphinx-autobuild runs one: the
+    environment and the pages of the previous build into ``outdir`` are kept.
+    """
     ablog.blog.Blog._dict.clear()
     status, warnings = io.StringIO(), io.StringIO()
     # As sphinx-build does: docutils' directives, roles and nodes are global, and
@@ -135,24 +146,34 @@ def build_site(
             srcdir=srcdir,
             confdir=srcdir,
             outdir=outdir,
-            doctreedir=outdir.parent / (outdir.name + "-doctrees"),
+            doctreedir=doctrees,
             buildername="dirhtml",
             confoverrides=overrides or {},
             status=status,
             warning=warnings,
-            freshenv=True,
+            freshenv=fresh,
             warningiserror=strict,
             keep_going=False,
         )
-        app.config.nitpicky = True
-        app.build(force_all=True)
+        if nitpicky:
+            app.config.nitpicky = True
+        app.build(force_all=fresh)
     ablog.blog.Blog._dict.clear()
+    return app, status.getvalue(), warnings.getvalue()
+
+
+def build_site(
+    srcdir: Path, outdir: Path, overrides: dict | None = None, strict: bool = True
+) -> BuiltSite:
+    """Build ``srcdir`` into ``outdir`` with the dirhtml builder, as `nox -s build` does."""
+    doctrees = outdir.parent / (outdir.name + "-doctrees")
+    app, status, warnings = run_sphinx(
+        srcdir, outdir, doctrees, overrides, strict=strict, nitpicky=True
+    )
     # Since Sphinx 8.1, warningiserror no longer raises: it only sets the exit status.
     if strict and app.statuscode != 0:
-        pytest.fail(f"the build of {srcdir} warned:\n{warnings.getvalue()}", pytrace=False)
-    return BuiltSite(
-        srcdir, outdir, warnings.getvalue(), status.getvalue(), app.config.html_baseurl
-    )
+        pytest.fail(f"the build of {srcdir} warned:\n{warnings}", pytrace=False)
+    return BuiltSite(srcdir, outdir, warnings, status, app.config.html_baseurl)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS
+from conftest import REPO, ROOTS, run_sphinx
 
 from healedheart import __main__ as cli
 from healedheart import checks
@@ -838,29 +838,8 @@ def _sphinx_build(srcdir: Path, outdir: Path, *extra: str) -> subprocess.Complet
 
 def _build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> tuple[int, str, str]:
     """Build in this process (not strictly); return the exit status, output and warnings."""
-    import io
-
-    import ablog.blog
-    from sphinx.application import Sphinx
-    from sphinx.util.docutils import docutils_namespace, patch_docutils
-
-    ablog.blog.Blog._dict.clear()
-    status, warnings = io.StringIO(), io.StringIO()
-    with patch_docutils(srcdir), docutils_namespace():
-        app = Sphinx(
-            srcdir,
-            srcdir,
-            outdir,
-            outdir.parent / "doctrees",
-            "dirhtml",
-            confoverrides=overrides or {},
-            status=status,
-            warning=warnings,
-            freshenv=True,
-        )
-        app.build(force_all=True)
-    ablog.blog.Blog._dict.clear()
-    return app.statuscode, status.getvalue(), warnings.getvalue()
+    app, status, warnings = run_sphinx(srcdir, outdir, outdir.parent / "doctrees", overrides)
+    return app.statuscode, status, warnings
 
 
 def test_the_build_of_a_bad_site_fails_with_the_messages_and_no_traceback(

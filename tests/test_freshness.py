@@ -9,40 +9,22 @@ title, excerpt or reading time changed. The result is checked against a clean bu
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
-import ablog.blog
 import pytest
 from bs4 import BeautifulSoup
-from conftest import ROOTS
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace, patch_docutils
+from conftest import ROOTS, run_sphinx
 
 from healedheart import freshness
 
 
 def build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> str:
     """An incremental build, as sphinx-autobuild runs one: same outdir, env kept."""
-    ablog.blog.Blog._dict.clear()
-    status, warnings = io.StringIO(), io.StringIO()
-    with patch_docutils(srcdir), docutils_namespace():
-        app = Sphinx(
-            srcdir,
-            srcdir,
-            outdir,
-            outdir.parent / "doctrees",
-            "dirhtml",
-            confoverrides=overrides or {},
-            status=status,
-            warning=warnings,
-            freshenv=False,
-        )
-        app.build()
-    ablog.blog.Blog._dict.clear()
-    assert app.statuscode == 0, warnings.getvalue()
-    return status.getvalue()
+    doctrees = outdir.parent / "doctrees"
+    app, status, warnings = run_sphinx(srcdir, outdir, doctrees, overrides, fresh=False)
+    assert app.statuscode == 0, warnings
+    return status
 
 
 def page(outdir: Path, url: str) -> BeautifulSoup:
