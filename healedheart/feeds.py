@@ -45,7 +45,7 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
-from . import frontmatter
+from . import frontmatter, publishing
 
 logger = logging.getLogger(__name__)
 
@@ -127,17 +127,9 @@ def _blog(app: Sphinx) -> Blog:
 
 
 def published_posts(app: Sphinx, posts: Any) -> list[Post]:
-    """``posts`` less any the author has not published, newest first.
-
-    ABlog knows only dates; in the preview it would list a past-dated ``draft: true``
-    post as published, so ask ``publishing`` too.
-    """
-    statuses = getattr(app, "blog_statuses", {})
-    kept = []
-    for post in posts:
-        status = statuses.get(post.docname)
-        if post.published and post.date and (status is None or status.published):
-            kept.append(post)
+    """``posts`` less any the author has not published, newest first, at most
+    ``blog_feed_length``."""
+    kept = publishing.published_posts(app, posts)
     kept.sort(key=lambda p: (p.date, p.docname), reverse=True)
     length = app.config.blog_feed_length
     return kept[:length] if length else kept

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import ablog.blog
@@ -85,6 +87,21 @@ def statuses(
         date = frontmatter.as_date(matter.fields.get("date"))
         result.append(PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date))
     return result, problems
+
+
+def published_posts(app: Sphinx, posts: Iterable[Any]) -> list[Any]:
+    """ABlog's ``posts`` less drafts and scheduled posts, in their order.
+
+    ABlog knows only dates; in the preview it would count a past-dated
+    ``draft: true`` post as published, so the statuses recorded here decide too.
+    """
+    statuses = getattr(app, "blog_statuses", {})
+    kept = []
+    for post in posts:
+        status = statuses.get(post.docname)
+        if post.published and post.date and (status is None or status.published):
+            kept.append(post)
+    return kept
 
 
 def escape_glob(path: str) -> str:

@@ -20,6 +20,8 @@ from typing import Any
 from ablog.blog import Post
 from sphinx.application import Sphinx
 
+from . import publishing
+
 HOW_MANY = 3
 # Where the index of the current build is kept (reset when the environment is updated).
 _APP_ATTRIBUTE = "healedheart_related_index"
@@ -61,17 +63,6 @@ def related_posts(post: Post, candidates: Iterable[Post], limit: int = HOW_MANY)
     return RelatedIndex(candidates).related(post, limit)
 
 
-def published(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
-    """``posts`` less drafts and scheduled posts (ABlog alone knows only dates)."""
-    statuses = getattr(app, "blog_statuses", {})
-    kept = []
-    for post in posts:
-        status = statuses.get(post.docname)
-        if post.published and post.date and (status is None or status.published):
-            kept.append(post)
-    return kept
-
-
 def forget_index(app: Sphinx, *_args: Any) -> None:
     """``env-updated``: the posts may have changed; the next page builds a new index."""
     if hasattr(app, _APP_ATTRIBUTE):
@@ -81,7 +72,7 @@ def forget_index(app: Sphinx, *_args: Any) -> None:
 def _index(app: Sphinx, blog: Any) -> RelatedIndex:
     index = getattr(app, _APP_ATTRIBUTE, None)
     if index is None:
-        index = RelatedIndex(published(app, blog.posts))
+        index = RelatedIndex(publishing.published_posts(app, blog.posts))
         setattr(app, _APP_ATTRIBUTE, index)
     return index
 

@@ -20,7 +20,7 @@ from ablog.blog import Blog
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from . import related, social
+from . import publishing, social
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _NOINDEX = re.compile(r"<meta\s+name=[\"']robots[\"']\s+content=[\"'][^\"']*noindex", re.IGNORECASE)
@@ -57,7 +57,7 @@ def last_changes(app: Sphinx) -> dict[str, dt.date]:
         return base + builder.get_target_uri(docname)
 
     changes: dict[str, dt.date] = {}
-    for post in related.published(app, blog.posts):
+    for post in publishing.published_posts(app, blog.posts):
         dates = social.post_dates(app, post.docname)
         if dates:
             changes[url(post.docname)] = dates[1]
