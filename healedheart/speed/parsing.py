@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import types
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -57,11 +56,11 @@ def install() -> None:
     docutils.frontend.get_default_settings = _remembering(docutils.frontend.get_default_settings)
     base = myst_parser.mdit_to_docutils.base
     base.get_default_settings = _remembering(base.get_default_settings)
-    # MyST reads front matter in two places: read_topmatter (which imports yaml
-    # when called) and the renderer (which uses the yaml module it imported).
+    # MyST reads front matter in two places: read_topmatter and the renderer.
     parser = myst_parser.parsers.sphinx_
     parser.read_topmatter = _with_fast_yaml(parser.read_topmatter)
-    base.yaml = _FastSafeLoad(base.yaml)  # type: ignore[attr-defined]
+    renderer = base.DocutilsRenderer
+    renderer.render_front_matter = _with_fast_yaml(renderer.render_front_matter)
 
 
 def _key(components: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
@@ -135,19 +134,3 @@ def _with_fast_yaml(read: Callable[..., Any]) -> Callable[..., Any]:
             yaml.safe_load = original
 
     return reading
-
-
-class _FastSafeLoad(types.ModuleType):
-    """The ``yaml`` module as MyST sees it, with ``safe_load`` on LibYAML when it is on."""
-
-    def __init__(self, real: types.ModuleType) -> None:
-        super().__init__(real.__name__)
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def safe_load(self, stream: Any) -> Any:
-        if _state["on"] and hasattr(yaml, "CSafeLoader"):
-            return _c_safe_load(stream)
-        return self._real.safe_load(stream)
