@@ -135,9 +135,13 @@ def _remembering(to_html: Any) -> Any:
 
 
 def _nodes_digest(post: Post) -> str:
-    """The excerpt's nodes, every attribute included, as a digest."""
-    text = "\n".join(node.pformat() for node in post.excerpt)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """The excerpt's nodes, every attribute included, as a digest (once per post)."""
+    digest = getattr(post, "_healedheart_excerpt_digest", None)
+    if digest is None:
+        text = "\n".join(node.pformat() for node in post.excerpt)
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        post._healedheart_excerpt_digest = digest
+    return digest
 
 
 def _same_on_every_page(post: Post) -> bool:
