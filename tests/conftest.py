@@ -11,6 +11,7 @@ import copy
 import io
 import os
 import shutil
+import sys
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -227,14 +228,9 @@ def shared_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Built
 
 # -- The browser ---------------------------------------------------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-]
+# tests/quality/: standard-library modules the lighthouse session shares with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent / "quality"))
+from chromium_flags import CHROMIUM_ARGS  # noqa: E402
 
 
 def chromium_launch_options() -> dict:

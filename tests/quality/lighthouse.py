@@ -27,20 +27,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import npm_packages
+from chromium_flags import CHROMIUM_ARGS
 
 PAGES = ["", "posts/2025/to-a-healed-heart/", "blog/tag/attachment/"]
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 MINIMUM = {"performance": 95, "accessibility": 100, "best-practices": 100, "seo": 100}
 CHROMIUM = "/usr/bin/chromium"
-CHROME_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-]
+CHROME_FLAGS = ["--headless=new", *CHROMIUM_ARGS]
 
 
 # What GitHub Pages compresses; the rest (images) is sent as it is.
