@@ -154,6 +154,24 @@ def test_page_loads_cleanly_and_is_screenshotted(visit, pages, origin, name, wid
 
 
 @pytest.mark.parametrize("width", SIZES)
+@pytest.mark.parametrize("name", ["home", "tag"])
+def test_a_post_summary_s_title_lines_up_with_its_date_and_excerpt(
+    visit, pages, name, width
+) -> None:
+    v = visit(pages[name], width)
+    left = """(selector) => {
+        const node = document.querySelector(selector);
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        return range.getBoundingClientRect().left;
+    }"""
+    title = v.page.evaluate(left, ".post-summary-title a")
+    date = v.page.evaluate(left, ".post-summary .post-meta")
+    excerpt = v.page.evaluate(left, ".post-summary .post-excerpt")
+    assert abs(title - date) < 1 and abs(title - excerpt) < 1, (title, date, excerpt)
+
+
+@pytest.mark.parametrize("width", SIZES)
 def test_theme_toggle_cycles_the_theme(visit, width) -> None:
     v = visit("", width)
     theme = "document.body.dataset.theme"
