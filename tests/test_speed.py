@@ -20,9 +20,10 @@ from pathlib import Path
 
 import ablog.blog
 import pytest
-from conftest import REPO
+from conftest import REPO, run_sphinx
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
+from sphinx.util.osutil import relative_uri
 
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
@@ -196,3 +197,105 @@ def test_remembered_docutils_settings_are_each_caller_s_own() -> None:
         assert vars(docutils.frontend.get_default_settings(Parser)).keys() == vars(second).keys()
     finally:
         parsing._state.update(saved)
+
+
+def test_pages_of_a_folder_share_one_sidebar_unless_it_links_to_them() -> None:
+    from healedheart.speed.sidebars import SidebarMemory
+
+    def sidebar_for(pagename: str) -> str:
+        # Relative links as Sphinx writes them, from the page's own folder.
+        links = ["blog/", "posts/2019/newest/", "blog/tag/grief/"]
+        page = pagename + "/"
+        hrefs = [relative_uri(page, link) for link in links]
+        marks = ['aria-current="page"' if link == page else "" for link in links]
+        return "".join(f'<a href="{h}" {m}>x</a>' for h, m in zip(hrefs, marks, strict=True))
+
+    rendered: list[str] = []
+    memory = SidebarMemory(lambda pagename: pagename + "/")
+
+    def page(pagename: str) -> str:
+        def render() -> str:
+            rendered.append(pagename)
+            return sidebar_for(pagename)
+
+        html = memory.sidebar(pagename, render)
+        assert html == sidebar_for(pagename)  # the page's own sidebar, rendered or kept
+        return html
+
+    page("posts/2019/newest")  # linked from the sidebar: rendered, and not kept
+    page("posts/2019/a")  # kept for its folder
+    page("posts/2019/b")
+    page("posts/2019/c")
+    page("posts/2019/newest")  # linked from the kept sidebar: rendered
+    page("posts/2020/d")  # another folder
+    page("posts/2020/e")
+    page("blog/tag/grief")  # linked: rendered
+    page("blog/tag/hope")
+    page("blog/tag/grief")
+    assert rendered == [
+        "posts/2019/newest",
+        "posts/2019/a",
+        "posts/2019/newest",
+        "posts/2020/d",
+        "blog/tag/grief",
+        "blog/tag/hope",
+        "blog/tag/grief",
+    ]
+    assert (memory.rendered, memory.reused) == (7, 3)
+
+
+def test_a_folder_s_pages_link_alike_to_every_other_page() -> None:
+    """What ``speed.sidebars`` rests on: Sphinx's relative links depend on the folder only."""
+    from healedheart.speed.sidebars import folder_of, links_to, targets
+
+    pages = [
+        "",
+        "about/",
+        "blog/",
+        "blog/tag/grief/",
+        "blog/tag/hope/",
+        "posts/2019/a/",
+        "posts/2019/b/",
+        "posts/2019/b/c/",
+        "posts/2020/d/",
+        "posts/2019/",
+        "posts/a/",
+    ]
+    pages += [
+        "index.html",
+        "about.html",
+        "posts/2019/a.html",
+        "posts/2019/b.html",
+        "posts/2020/d.html",
+        "posts/2019.html",
+        "blog/tag/grief.html",
+    ]
+    compared = 0
+    for one in pages:
+        for other in pages:
+            if one == other or folder_of(one) != folder_of(other):
+                continue
+            for target in pages:
+                # A link is the same from both pages unless it points at (or below) one of them...
+                shown = {
+                    targets(f'<a href="{relative_uri(page, target)}">', page)
+                    for page in (one, other)
+                }
+                assert shown == {frozenset({"/" + target})}  # ...and it resolves back
+                at_either = links_to(frozenset({"/" + target}), one) or links_to(
+                    frozenset({"/" + target}), other
+                )
+                if not at_either:
+                    compared += 1
+                    assert relative_uri(one, target) == relative_uri(other, target)
+    assert compared > 50
+
+
+def test_a_build_reuses_sidebars(source: Path, tmp_path: Path) -> None:
+    app, _, warnings = run_sphinx(source, tmp_path / "html", tmp_path / "doctrees")
+    assert warnings == ""
+    memory = app.builder.templates.environment.globals["sidebar_once_per_folder"].memory
+    # 2016 has three posts and 2017 and 2018 two each, none of them among the five newest.
+    assert memory.reused >= 4
+    pages = [p for p in (tmp_path / "html").rglob("*.html") if "sidebar-drawer" in p.read_text()]
+    assert memory.rendered + memory.reused == len(pages)

@@ -33,6 +33,10 @@ job:
 - ``parsing``: docutils' default settings are worked out once per build, not
   three times per post, and MyST reads front matter with PyYAML's LibYAML loader.
 - ``templates``: the compiled Jinja templates are kept between builds.
+- ``assets``: each stylesheet's and script's checksum (``?v=``) is looked up
+  once per build, not once per page.
+- ``sidebars``: the left sidebar (Furo's navigation tree, the blog's lists) is
+  rendered once per folder of pages, not once per page.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
   and for ``healedheart.freshness`` (which re-writes just those documents after
   such a change, rather than every page).
@@ -47,7 +51,18 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from . import excerpts, parallel, parsing, postcopies, search, sitemap, templates, unchanged
+from . import (
+    assets,
+    excerpts,
+    parallel,
+    parsing,
+    postcopies,
+    search,
+    sidebars,
+    sitemap,
+    templates,
+    unchanged,
+)
 
 __version__ = "1.0.0"
 
@@ -63,6 +78,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", excerpts.start_build)
     app.connect("builder-inited", search.remember_stems)
     app.connect("builder-inited", templates.keep_compiled_templates)
+    app.connect("builder-inited", sidebars.offer_to_templates)
+    app.connect("builder-inited", assets.start_build)
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
 
@@ -84,6 +101,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     excerpts.install()
     parsing.install()
+    sidebars.lazy_navigation_tree()
+    assets.install()
     return {
         "version": __version__,
         "env_version": 1,
