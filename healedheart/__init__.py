@@ -84,6 +84,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # Feeds: ours in place of ABlog's; each post's HTML kept as its page is written.
     app.connect("builder-inited", feeds.replace_ablog_feeds)
     app.connect("html-page-context", feeds.capture_post_html)
+    app.connect("write-started", feeds.prepare_handover)
     app.connect("html-page-context", feeds.add_feed_links)
     app.connect("doctree-resolved", feeds.resolve_feed_addresses)
     app.connect("build-finished", site.write_cname)

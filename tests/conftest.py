@@ -131,6 +131,7 @@ def run_sphinx(
     fresh: bool = True,
     strict: bool = False,
     nitpicky: bool = False,
+    parallel: int = 0,
 ) -> tuple[Sphinx, str, str]:
     """Build ``srcdir`` with the dirhtml builder in this process: the app, its output, warnings.
 
@@ -155,6 +156,7 @@ def run_sphinx(
             freshenv=fresh,
             warningiserror=strict,
             keep_going=False,
+            parallel=parallel,
         )
         if nitpicky:
             app.config.nitpicky = True

@@ -299,3 +299,50 @@ def test_a_build_reuses_sidebars(source: Path, tmp_path: Path) -> None:
     assert memory.reused >= 4
     pages = [p for p in (tmp_path / "html").rglob("*.html") if "sidebar-drawer" in p.read_text()]
     assert memory.rendered + memory.reused == len(pages)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["deployed", "preview"])
+def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
+) -> None:
+    """``-j 2``: post bodies for the feeds, and the excerpts of ABlog's pages, come back."""
+    from healedheart import feeds
+
+    rendered_again: list[str] = []
+    render = feeds.render_page_body
+    monkeypatch.setattr(
+        feeds, "render_page_body", lambda app, doc: rendered_again.append(doc) or render(app, doc)
+    )
+    saved = {}
+    for jobs in (1, 2):
+        doctrees = tmp_path / f"doctrees-{jobs}"
+        overrides = {"blog_preview": preview}
+        _, _, warnings = run_sphinx(
+            source, tmp_path / f"html-{jobs}", doctrees, overrides, parallel=jobs
+        )
+        assert warnings == ""
+        with open(doctrees / excerpts.SAVED_FILE, "rb") as file:
+            saved[jobs] = pickle.load(file)["plain"]
+        assert not (doctrees / feeds.HANDOVER_FOLDER).exists()
+    # Every post page was written by a worker, yet no post body was rendered again.
+    assert rendered_again == []
+    # ABlog's pages, half of them rendered by a worker: the same excerpts kept for the next build.
+    assert len(saved[1]) >= 10
+    assert saved[2] == saved[1]
+
+
+def test_generated_pages_are_shared_out_by_the_posts_they_list() -> None:
+    from healedheart.speed.generated import shares
+
+    def page(name: str, posts: int) -> tuple[str, dict, str]:
+        return name, {"collection": list(range(posts))}, "ablog/collection.html"
+
+    pages = [page("blog", 1000), page("blog/2019", 80), page("blog/author/misma", 1000)]
+    pages += [page(f"blog/tag/t{i}", 150) for i in range(12)] + [("404", {}, "page.html")]
+    first, second = shares(pages, 2)
+    assert sorted(first + second) == sorted(pages)
+    cost = [sum(10 + len(p[1].get("collection", ())) for p in share) for share in (first, second)]
+    assert abs(cost[0] - cost[1]) <= 160  # no more apart than the cheapest list page
+    assert {"blog", "blog/author/misma"} - {p[0] for p in first} == {"blog/author/misma"}
+    for share in (first, second):  # each in the order the pages were generated
+        assert share == sorted(share, key=pages.index)

@@ -35,6 +35,8 @@ job:
 - ``templates``: the compiled Jinja templates are kept between builds.
 - ``assets``: each stylesheet's and script's checksum (``?v=``) is looked up
   once per build, not once per page.
+- ``generated``: in a parallel build (``-j``), the pages extensions generate
+  (ABlog's lists) are rendered on every core, not by the main process alone.
 - ``sidebars``: the left sidebar (Furo's navigation tree, the blog's lists) is
   rendered once per folder of pages, not once per page.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
@@ -54,6 +56,7 @@ from sphinx.application import Sphinx
 from . import (
     assets,
     excerpts,
+    generated,
     parallel,
     parsing,
     postcopies,
@@ -82,6 +85,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", assets.start_build)
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
+    app.connect("builder-inited", generated.render_on_every_core)
 
     # Reading: after every other doctree-read listener has used ABlog's record of the post.
     app.connect("doctree-read", postcopies.drop_post_copies, priority=900)

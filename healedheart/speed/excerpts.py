@@ -74,13 +74,26 @@ def save_plain_excerpts(app: Sphinx, exception: Exception | None) -> None:
     memory = getattr(app, _MEMORY, None)
     if exception is not None or memory is None:
         return
-    plain = {key: html for key, html in memory.items() if key[0] == _PLAIN}
+    plain = plain_excerpts(app)
     path = _saved_path(app)
     with contextlib.suppress(OSError):
         tmp = path.with_suffix(".tmp")
         with open(tmp, "wb") as file:
             pickle.dump({"inputs": _inputs(app), "plain": plain}, file)
         os.replace(tmp, path)
+
+
+def plain_excerpts(app: Sphinx) -> dict[Any, str]:
+    """The plain excerpts this build has so far (for ``generated``'s workers)."""
+    memory = getattr(app, _MEMORY, None) or {}
+    return {key: html for key, html in memory.items() if key[0] == _PLAIN}
+
+
+def remember_plain_excerpts(app: Sphinx, rendered: dict[Any, str]) -> None:
+    """Add plain excerpts rendered elsewhere (a worker process) to this build's."""
+    memory = getattr(app, _MEMORY, None)
+    if memory is not None:
+        memory.update((key, html) for key, html in rendered.items() if key[0] == _PLAIN)
 
 
 def _saved_path(app: Sphinx) -> Path:

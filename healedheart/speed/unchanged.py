@@ -214,6 +214,14 @@ def _skip(app: Sphinx, pages: Iterable[Page]) -> Iterator[Page]:
         stamps.record(written)
 
 
+def record_written(app: Sphinx, pagenames: list[str]) -> None:
+    """Stamp pages written outside Sphinx's own loop, once they are all written."""
+    stamps: Stamps | None = getattr(app, "_healedheart_stamps", None)
+    if stamps is not None:
+        for pagename in pagenames:
+            stamps.record(pagename)
+
+
 def save_stamps(app: Sphinx, exception: Exception | None) -> None:
     """Sphinx ``build-finished``: after a successful build, the stamps of its pages."""
     stamps = getattr(app, "_healedheart_stamps", None)
