@@ -243,6 +243,12 @@ def test_pages_of_a_folder_share_one_sidebar_unless_it_links_to_them() -> None:
     ]
     assert (memory.rendered, memory.reused) == (7, 3)
 
+    # A page whose links are made by other code (the 404 page's start from the root)
+    # gets its own sidebar, even in a folder that has one.
+    memory.sidebar("posts/2019/d", lambda: "kept for posts/2019/d")
+    root_relative = memory.sidebar("posts/2019/e", lambda: "its own", makers=("other pathto",))
+    assert root_relative == "its own"
+
 
 def test_a_folder_s_pages_link_alike_to_every_other_page() -> None:
     """What ``speed.sidebars`` rests on: Sphinx's relative links depend on the folder only."""

@@ -16,8 +16,10 @@ sidebar is rendered. Furo's navigation tree is worked out only when a sidebar is
 rendered (``lazy_navigation_tree``).
 
 The rule a sidebar template must keep for this to hold: it may depend on the page
-only through its links. ``tests/test_speed.py`` builds the site with and without
-this and compares every file.
+only through its links. A page whose links are made by other code (the 404 page's
+``pathto`` starts them all from the site's root) has sidebars of its own.
+``tests/test_speed.py`` builds the site with and without this and compares every
+file.
 """
 
 from __future__ import annotations
@@ -68,12 +70,20 @@ class SidebarMemory:
 
     def __init__(self, target_uri: Callable[[str], str]) -> None:
         self._target_uri = target_uri
-        self._kept: dict[tuple[str, bool], tuple[Any, frozenset[str]]] = {}
+        self._kept: dict[tuple[Any, ...], tuple[Any, frozenset[str]]] = {}
         self.rendered = self.reused = 0  # for the tests and the curious
 
-    def sidebar(self, pagename: str, render: Callable[[], Any]) -> Any:
+    def sidebar(
+        self, pagename: str, render: Callable[[], Any], makers: tuple[Any, ...] = ()
+    ) -> Any:
+        """The page's sidebar: kept, or rendered (and perhaps kept).
+
+        ``makers``: what writes the page's links (the code of its ``pathto`` and
+        ``toctree``); a page whose links are written otherwise (the 404 page's
+        start from the site's root) never shares a sidebar with one whose are not.
+        """
         uri = self._target_uri(pagename)
-        folder = folder_of(uri)
+        folder = (*folder_of(uri), *makers)
         kept = self._kept.get(folder)
         if kept is not None and not links_to(kept[1], uri):
             self.reused += 1
@@ -99,10 +109,16 @@ def offer_to_templates(app: Sphinx) -> None:
 
     @pass_context
     def sidebar_once_per_folder(context: Any, render: Callable[[], Any]) -> Any:
-        return memory.sidebar(context["pagename"], render)
+        makers = tuple(_code(context.get(name)) for name in ("pathto", "toctree"))
+        return memory.sidebar(context["pagename"], render, makers)
 
     sidebar_once_per_folder.memory = memory  # type: ignore[attr-defined]
     environment.globals["sidebar_once_per_folder"] = sidebar_once_per_folder
+
+
+def _code(function: Any) -> Any:
+    # Sphinx makes a new pathto() for each page, always from the same code.
+    return getattr(function, "__code__", function)
 
 
 class LazyNavigationTree:
