@@ -218,6 +218,7 @@ class Post:
     label_lines: dict[str, int] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
     readable: bool = True  # False when the file could not be read at all
+    matter: frontmatter.FrontMatter | None = None  # remembered, for frontmatter.read
 
 
 @dataclass
@@ -714,6 +715,7 @@ def _check_post_bytes(
             )
         )
 
+    post.matter = matter
     post.state = publishing.classify(matter, today)
     post.date = frontmatter.as_date(matter.fields.get("date"))
     post.links = body.links
@@ -1068,6 +1070,9 @@ class Remembered:
         if found is None:
             found = _check_post_bytes(rel, data, today)
         self.new[key] = found
+        if found[0].matter is not None:
+            # The statuses, the sitemap and the feeds read it too: no need to parse it again.
+            frontmatter.remember(data, rel, found[0].matter)
         return found
 
     def save(self) -> None:
@@ -1090,14 +1095,24 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
-def check_site(root: Path, settings: Settings, remembered: Remembered | None = None) -> Report:
-    """Check every post of the site at ``root``; return every problem found."""
+def check_site(
+    root: Path,
+    settings: Settings,
+    remembered: Remembered | None = None,
+    paths: list[Path] | None = None,
+) -> Report:
+    """Check every post of the site at ``root``; return every problem found.
+
+    ``paths``: the post files, if already listed (``publishing.post_paths``).
+    """
     root = root.resolve()
     today = publishing.today(settings.timezone, settings.today)
     serious: list[Problem] = []
     minor: list[Problem] = []
     posts: list[Post] = []
-    for path in publishing.post_paths(root, list(settings.post_patterns)):
+    if paths is None:
+        paths = publishing.post_paths(root, list(settings.post_patterns))
+    for path in paths:
         if remembered is None:
             post, found, small = check_post(root, path, today)
         else:
@@ -1161,7 +1176,10 @@ def check_before_build(app: Any, config: Any) -> None:
     srcdir = Path(app.srcdir)
     settings = Settings.from_values({name: getattr(config, name, None) for name in names})
     remembered = Remembered(Path(app.doctreedir) / REMEMBERED_FILE)
-    report = check_site(srcdir, settings, remembered)
+    # Listed once per build; publishing.exclude_unpublished (next) uses the same list.
+    paths = publishing.post_paths(srcdir.resolve(), list(settings.post_patterns))
+    app.healedheart_post_paths = [srcdir / path.relative_to(srcdir.resolve()) for path in paths]
+    report = check_site(srcdir, settings, remembered, paths)
     remembered.save()
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)
@@ -1175,10 +1193,7 @@ def check_before_build(app: Any, config: Any) -> None:
             logger.error(str(problem))
         else:
             logger.warning(str(problem), type="healedheart", subtype="check")
-    posts = {
-        p.relative_to(srcdir).as_posix()
-        for p in publishing.post_paths(srcdir, settings.post_patterns)
-    }
+    posts = {p.relative_to(srcdir).as_posix() for p in app.healedheart_post_paths}
     left_out = sorted({problem.path for problem in report.serious} & posts)
     if left_out:
         escaped = map(publishing.escape_glob, left_out)

@@ -9,7 +9,6 @@ name the line, and hand ABlog the values in the form it understands.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,15 +143,29 @@ def read(path: Path, display: str | None = None) -> FrontMatter:
 
     A build reads each post's front matter more than once (its status before
     Sphinx starts, its dates for the sitemap): the same bytes are parsed once per
-    process. Callers must not change what is returned.
+    process, or not at all when the checks remembered them from the previous
+    build (``remember``). Callers must not change what is returned.
     """
     shown = display or str(path)
-    return _parse_bytes(path.read_bytes(), shown)
+    data = path.read_bytes()
+    key = (data, shown)
+    matter = _parsed.get(key)
+    if matter is None:
+        matter = parse(decode(data, shown), shown)
+        remember(data, shown, matter)
+    return matter
 
 
-@functools.lru_cache(maxsize=8192)
-def _parse_bytes(data: bytes, shown: str) -> FrontMatter:
-    return parse(decode(data, shown), shown)
+# What ``read`` has parsed (or been told), by the file's bytes and its name.
+_parsed: dict[tuple[bytes, str], FrontMatter] = {}
+_PARSED_MAX = 8192
+
+
+def remember(data: bytes, shown: str, matter: FrontMatter) -> None:
+    """Tell ``read`` the front matter of these bytes, parsed by this module's code."""
+    if len(_parsed) >= _PARSED_MAX:
+        _parsed.clear()
+    _parsed[(data, shown)] = matter
 
 
 def decode(data: bytes, path: str) -> str:

@@ -46,6 +46,16 @@ def _file_for(outdir: Path, base_url: str, loc: str) -> Path | None:
     return path
 
 
+def _head(page: Path) -> str:
+    """The page's ``<head>`` (where a robots meta tag counts), without reading it all."""
+    with page.open("rb") as file:
+        data = file.read(32768)
+        if b"</head>" not in data:
+            data += file.read()
+    end = data.find(b"</head>")
+    return data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+
+
 def last_changes(app: Sphinx) -> dict[str, dt.date]:
     """Each published post's and each list page's last change, by page URL."""
 
@@ -97,7 +107,7 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
     for url in list(root.findall(f"{{{NS}}}url")):
         loc = url.findtext(f"{{{NS}}}loc", "")
         page = _file_for(outdir, base, loc)
-        if page is not None and page.is_file() and _NOINDEX.search(page.read_text("utf-8")):
+        if page is not None and page.is_file() and _NOINDEX.search(_head(page)):
             root.remove(url)
             continue
         day = changes.get(loc)
