@@ -352,3 +352,50 @@ def test_generated_pages_are_shared_out_by_the_posts_they_list() -> None:
     assert {"blog", "blog/author/misma"} - {p[0] for p in first} == {"blog/author/misma"}
     for share in (first, second):  # each in the order the pages were generated
         assert share == sorted(share, key=pages.index)
+
+
+def test_post_summaries_are_kept_for_the_next_build(source: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from healedheart.speed import summaries
+
+    src = tmp_path / "src"
+    shutil.copytree(source, src)
+    out, doctrees = tmp_path / "html", tmp_path / "doctrees"
+
+    app, _, warnings = run_sphinx(src, out, doctrees)
+    assert warnings == ""
+    first = app._healedheart_summaries
+    # Each post on the all-posts, author, year, category and tag pages.
+    assert first.rendered >= 13 * 5
+    assert (doctrees / summaries.SAVED_FILE).exists()
+
+    post = next((src / "posts").rglob("on-*.md"))
+    synthetic.set_title(post, "Retitled, for the summaries")
+    app, _, warnings = run_sphinx(src, out, doctrees, fresh=False)
+    assert warnings == ""
+    second = app._healedheart_summaries
+    # Only the retitled post's summaries were rendered again; the rest came from the first build.
+    assert 1 <= second.rendered <= 8
+    assert second.reused >= 20
+    page = (out / "blog" / "index.html").read_text(encoding="utf-8")
+    assert "Retitled, for the summaries" in page
+
+
+def test_kept_summaries_are_those_that_may_still_be_shown() -> None:
+    from healedheart.speed.summaries import _still_current
+
+    def key(docname: str, title: str, folder: str) -> tuple:
+        return ((docname, title), (folder,), 2)
+
+    known = {
+        key("a", "A", "blog"): "a on blog",
+        key("a", "A", "blog/tag"): "a on a tag page",
+        key("b", "B", "blog"): "b on blog",  # b is not on a page this build renders
+        key("c", "C", "blog"): "c, since deleted",
+    }
+    used = {key("a", "A, retitled", "blog"): "a retitled, on blog"}
+    assert _still_current(known, used, {"a", "b"}) == {
+        key("b", "B", "blog"): "b on blog",
+        key("a", "A, retitled", "blog"): "a retitled, on blog",
+    }

@@ -37,6 +37,8 @@ job:
   once per build, not once per page.
 - ``generated``: in a parallel build (``-j``), the pages extensions generate
   (ABlog's lists) are rendered on every core, not by the main process alone.
+- ``summaries``: each post's summary in a list is kept for the next build, so
+  that a retitle renders only that post's summaries again.
 - ``sidebars``: the left sidebar (Furo's navigation tree, the blog's lists) is
   rendered once per folder of pages, not once per page.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
@@ -63,6 +65,7 @@ from . import (
     search,
     sidebars,
     sitemap,
+    summaries,
     templates,
     unchanged,
 )
@@ -82,6 +85,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", search.remember_stems)
     app.connect("builder-inited", templates.keep_compiled_templates)
     app.connect("builder-inited", sidebars.offer_to_templates)
+    app.connect("builder-inited", summaries.offer_to_templates)
     app.connect("builder-inited", assets.start_build)
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
@@ -102,6 +106,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", sitemap.list_every_page, priority=450)
     app.connect("build-finished", unchanged.save_stamps)
     app.connect("build-finished", excerpts.save_plain_excerpts)
+    app.connect("build-finished", summaries.save_summaries)
 
     excerpts.install()
     parsing.install()

@@ -10,8 +10,9 @@ posts each lists, between the main process and forked workers (Sphinx's own
 
 What rendering a page leaves behind in the main process is put back as a serial
 build leaves it: the sitemap's list of pages, in the order the pages were
-generated; the stamps of the pages written (``unchanged``); the excerpts a worker
-rendered, kept for the next build (``excerpts``). Serial builds (``-j 1``, the
+generated; the stamps of the pages written (``unchanged``); the excerpts and
+post summaries a worker rendered, kept for the next build (``excerpts``,
+``summaries``). Serial builds (``-j 1``, the
 preview) are not touched.
 """
 
@@ -24,7 +25,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.util.parallel import ParallelTasks
 
-from . import excerpts, sitemap, unchanged
+from . import excerpts, sitemap, summaries, unchanged
 
 Page = tuple[str, dict[str, Any], str]
 
@@ -94,16 +95,23 @@ def _render(app: Sphinx, pages: list[Page]) -> None:
         app.builder.handle_page(pagename, context, template)  # type: ignore[attr-defined]
 
 
-def _render_in_worker(arg: tuple[Sphinx, list[Page]]) -> dict[Any, str]:
+def _render_in_worker(arg: tuple[Sphinx, list[Page]]) -> tuple[dict[Any, str], dict[Any, str]]:
     app, pages = arg
-    known = excerpts.plain_excerpts(app)
+    known_excerpts = excerpts.plain_excerpts(app)
+    known_summaries = summaries.rendered_summaries(app)
     _render(app, pages)
-    return {key: html for key, html in excerpts.plain_excerpts(app).items() if key not in known}
+    new_excerpts = excerpts.plain_excerpts(app).items()
+    new_summaries = summaries.rendered_summaries(app).items()
+    return (
+        {key: html for key, html in new_excerpts if key not in known_excerpts},
+        {key: html for key, html in new_summaries if key not in known_summaries},
+    )
 
 
 def _back_in_main(app: Sphinx) -> Any:
-    def merge(arg: Any, rendered: dict[Any, str]) -> None:
-        excerpts.remember_plain_excerpts(app, rendered)
+    def merge(arg: Any, rendered: tuple[dict[Any, str], dict[Any, str]]) -> None:
+        excerpts.remember_plain_excerpts(app, rendered[0])
+        summaries.remember_summaries(app, rendered[1])
 
     return merge
 

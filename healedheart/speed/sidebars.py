@@ -117,8 +117,11 @@ def offer_to_templates(app: Sphinx) -> None:
 
 
 def _code(function: Any) -> Any:
-    # Sphinx makes a new pathto() for each page, always from the same code.
-    return getattr(function, "__code__", function)
+    """Where the function's code is (Sphinx makes a pathto() per page, from one code)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return repr(type(function))
+    return (code.co_filename, code.co_firstlineno, code.co_qualname)
 
 
 class LazyNavigationTree:
