@@ -1177,8 +1177,9 @@ def check_before_build(app: Any, config: Any) -> None:
     settings = Settings.from_values({name: getattr(config, name, None) for name in names})
     remembered = Remembered(Path(app.doctreedir) / REMEMBERED_FILE)
     # Listed once per build; publishing.exclude_unpublished (next) uses the same list.
-    paths = publishing.post_paths(srcdir.resolve(), list(settings.post_patterns))
-    app.healedheart_post_paths = [srcdir / path.relative_to(srcdir.resolve()) for path in paths]
+    resolved = srcdir.resolve()
+    paths = publishing.post_paths(resolved, list(settings.post_patterns))
+    app.healedheart_post_paths = [srcdir / path.relative_to(resolved) for path in paths]
     report = check_site(srcdir, settings, remembered, paths)
     remembered.save()
     stopping = report.serious if config.blog_preview else report.problems

@@ -76,8 +76,15 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def shown(app: Sphinx, env: BuildEnvironment) -> Shown:
-    """What lists and navigation show, for every document."""
+def shown(app: Sphinx, env: BuildEnvironment, previous: dict[str, Any] | None = None) -> Shown:
+    """What lists and navigation show, for every document.
+
+    ``previous``: the last build's record (``ENV_ATTRIBUTE``); a document this
+    build did not read again (Sphinx's ``all_docs`` stamps the time it was read)
+    shows what it showed then, and its digest is taken from there.
+    """
+    stamps = (previous or {}).get("read", {}) if app.config.blog_speedups else {}
+    digests = (previous or {}).get("display", {})
     statuses = getattr(app, "blog_statuses", {})
     posts = getattr(env, "ablog_posts", {})
     minutes = getattr(env, "healedheart_reading_minutes", {})
@@ -87,8 +94,9 @@ def shown(app: Sphinx, env: BuildEnvironment) -> Shown:
     ]
     display: dict[str, str] = {}
     for docname in sorted(env.found_docs):
+        known = stamps.get(docname) == env.all_docs.get(docname) and docname in digests
         title = env.titles.get(docname)
-        own: list[Any] = [title.pformat() if title is not None else None]
+        own: list[Any] = [] if known else [title.pformat() if title is not None else None]
         if docname in posts:
             status = statuses.get(docname)
             entries = []
@@ -100,11 +108,13 @@ def shown(app: Sphinx, env: BuildEnvironment) -> Shown:
                         if key not in _DISPLAY_KEYS | _IGNORED_KEYS
                     }
                 )
-                own.append(info.get("title"))
-                own.append([node.pformat() for node in info.get("excerpt") or []])
+                if not known:
+                    own.append(info.get("title"))
+                    own.append([node.pformat() for node in info.get("excerpt") or []])
             structure.append([docname, entries, status.state if status else None])
-            own.append(minutes.get(docname))
-        display[docname] = _digest(own)
+            if not known:
+                own.append(minutes.get(docname))
+        display[docname] = digests[docname] if known else _digest(own)
     return Shown(_digest(structure), display)
 
 
@@ -121,9 +131,11 @@ def compare(previous: Shown | None, current: Shown, posts: set[str]) -> Changes:
 def rewrite_pages_if_posts_changed(app: Sphinx, env: BuildEnvironment) -> list[str]:
     """Sphinx ``env-updated``: the pages to re-write because what they list changed."""
     previous = getattr(env, ENV_ATTRIBUTE, None)
-    current = shown(app, env)
+    current = shown(app, env, previous if isinstance(previous, dict) else None)
     # Pickled as plain data, so that the environment never depends on this module's classes.
-    setattr(env, ENV_ATTRIBUTE, {"structure": current.structure, "display": current.display})
+    read = {doc: env.all_docs.get(doc) for doc in current.display}
+    record = {"structure": current.structure, "display": current.display, "read": read}
+    setattr(env, ENV_ATTRIBUTE, record)
     first_build = previous is None
     if isinstance(previous, dict):
         previous = Shown(previous.get("structure", ""), previous.get("display", {}))

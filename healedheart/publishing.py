@@ -35,6 +35,7 @@ class PostStatus:
     path: str  # relative to the site's source folder, with '/' separators
     state: str
     date: dt.date | None
+    updated: dt.date | None = None  # the front matter's ``updated:``, if it is a date
 
     @property
     def published(self) -> bool:
@@ -88,7 +89,9 @@ def statuses(
             problems.extend(exc.problems)
             continue
         date = frontmatter.as_date(matter.fields.get("date"))
-        result.append(PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date))
+        updated = frontmatter.as_date(matter.fields.get("updated"))
+        status = PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date, updated)
+        result.append(status)
     return result, problems
 
 

@@ -89,15 +89,19 @@ def post_dates(app: Sphinx, docname: str) -> tuple[dt.date, dt.date] | None:
     cache = app.__dict__.setdefault("_healedheart_post_dates", {})
     if docname not in cache:
         cache[docname] = None
-        try:
-            path = Path(app.env.doc2path(docname))
-            # Named as publishing.statuses names it, so the same parse is reused.
-            matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
-        except (OSError, frontmatter.PostError):
-            return None
-        date = frontmatter.as_date(matter.fields.get("date"))
-        if date is not None:
+        # Read from the front matter before Sphinx started (publishing.statuses).
+        status = getattr(app, "blog_statuses", {}).get(docname)
+        if status is not None:
+            date, updated = status.date, status.updated
+        else:
+            try:
+                path = Path(app.env.doc2path(docname))
+                matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
+            except (OSError, frontmatter.PostError):
+                return None
+            date = frontmatter.as_date(matter.fields.get("date"))
             updated = frontmatter.as_date(matter.fields.get("updated"))
+        if date is not None:
             cache[docname] = (date, max(date, updated) if updated else date)
     return cache[docname]
 

@@ -78,7 +78,8 @@ def test_without_it_ablog_leaves_the_lists_stale(
     site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Proves the test above can fail: ABlog on its own re-writes only the changed post.
-    monkeypatch.setattr(freshness, "shown", lambda app, env: freshness.Shown("unchanged"))
+    unchanged = freshness.Shown("unchanged")
+    monkeypatch.setattr(freshness, "shown", lambda app, env, previous=None: unchanged)
     srcdir, outdir = site
     build(srcdir, outdir)  # stores the constant fingerprint
     retitle(srcdir, "First post", "A renamed first post")
@@ -235,3 +236,22 @@ def test_the_preview_after_a_retitle_is_what_a_clean_preview_gives(
     incremental, fresh = files(outdir), files(clean)
     assert sorted(incremental) == sorted(fresh)
     assert [name for name in fresh if incremental[name] != fresh[name]] == []
+
+
+def test_only_the_documents_read_again_are_digested_again(
+    site: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    srcdir, outdir = site
+    digested: list[object] = []
+    digest = freshness._digest
+    monkeypatch.setattr(freshness, "_digest", lambda value: digested.append(value) or digest(value))
+
+    build(srcdir, outdir)  # nothing changed: only the structure is digested
+    assert len(digested) == 1
+
+    digested.clear()
+    retitle(srcdir, "First post", "A renamed first post")
+    build(srcdir, outdir)  # the structure, and the one post read again
+    assert len(digested) == 2
+    assert "A renamed first post" in str(digested)
+    assert "A renamed first post" in str(titles_shown(outdir)["tag page"])
