@@ -12,8 +12,7 @@ What rendering a page leaves behind in the main process is put back as a serial
 build leaves it: the sitemap's list of pages, in the order the pages were
 generated; the stamps of the pages written (``unchanged``); the excerpts and
 post summaries a worker rendered, kept for the next build (``excerpts``,
-``summaries``). Serial builds (``-j 1``, the
-preview) are not touched.
+``summaries``). Serial builds (``-j 1``, the preview) are not touched.
 """
 
 from __future__ import annotations
@@ -84,9 +83,11 @@ def _generate(app: Sphinx) -> None:
         tasks = ParallelTasks(workers)
         for share in theirs:
             tasks.add_task(_render_in_worker, (app, share), _back_in_main(app))
-        with _sitemap_noted_already(app):
-            _render(app, mine)
-        tasks.join()
+        try:
+            with _sitemap_noted_already(app):
+                _render(app, mine)
+        finally:
+            tasks.join()  # the workers' warnings and errors are reported here
     unchanged.record_written(app, [pagename for pagename, _, _ in pages])
 
 
