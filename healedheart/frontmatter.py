@@ -232,7 +232,9 @@ class NormaliseForABlog(SphinxTransform):
         docinfo = next(iter(self.document.findall(nodes.docinfo)), None)
         if docinfo is None:
             return
-        matter = read(Path(self.env.doc2path(docname)), docname)
+        path = Path(self.env.doc2path(docname))
+        # Named as the checks and the statuses name it, so their parse is reused.
+        matter = read(path, path.relative_to(self.env.srcdir).as_posix())
         authors = _author_keys(self.config.blog_authors)
         for node in list(docinfo.children):
             key = _key_of(node)

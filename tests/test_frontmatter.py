@@ -175,3 +175,25 @@ def test_as_date(value, expected) -> None:
     result = frontmatter.as_date(value)
     assert result == expected
     assert type(result) is type(expected)  # a date, never a datetime
+
+
+def test_a_build_parses_each_post_s_front_matter_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks, the statuses, the transform for ABlog and the dates share one parse."""
+    import shutil
+
+    from conftest import ROOTS, run_sphinx
+
+    srcdir = tmp_path / "src"
+    shutil.copytree(ROOTS / "test-basic", srcdir)
+    for path in srcdir.rglob("*.md"):  # bytes no earlier test in this process has parsed
+        path.write_text(path.read_text("utf-8") + "\n<!-- this build's own -->\n", "utf-8")
+    parsed: list[str] = []
+    parse = frontmatter.parse
+    monkeypatch.setattr(
+        frontmatter, "parse", lambda text, path: parsed.append(path) or parse(text, path)
+    )
+    run_sphinx(srcdir, tmp_path / "html", tmp_path / "doctrees", {"blog_today": "2025-09-02"})
+    posts = sorted(p.relative_to(srcdir).as_posix() for p in (srcdir / "posts").rglob("*.md"))
+    assert sorted(parsed) == posts
