@@ -372,9 +372,9 @@ def capture_post_html(
     blog = _blog(app)
     if pagename not in blog:
         return
+    if pagename not in _fed_posts(app):
+        return  # no feed shows it (each feed holds the newest blog_feed_length posts)
     in_worker = os.getpid() != getattr(app, "_healedheart_main_process", os.getpid())
-    if in_worker and pagename not in getattr(app, "_healedheart_fed", ()):
-        return  # lost with the worker; and no feed shows it
     captured = (feed_html(context["body"], page_url(app, pagename)), excerpt_text(blog[pagename]))
     _cache(app).captured[pagename] = captured
     if in_worker:
@@ -394,8 +394,16 @@ def prepare_handover(app: Sphinx, builder: Any) -> None:
     app._healedheart_main_process = os.getpid()  # type: ignore[attr-defined]
     shutil.rmtree(Path(app.doctreedir) / HANDOVER_FOLDER, ignore_errors=True)
     if _active(app) and getattr(builder, "parallel_ok", False):
+        _fed_posts(app)  # worked out once, before the workers are forked
+
+
+def _fed_posts(app: Sphinx) -> set[str]:
+    """The posts some feed shows (once per build, in the writing phase)."""
+    fed = getattr(app, "_healedheart_fed", None)
+    if fed is None:
         fed = {post.docname for feed in site_feeds(app) for post in feed.posts}
         app._healedheart_fed = fed  # type: ignore[attr-defined]
+    return fed
 
 
 def _hand_over(app: Sphinx, pagename: str, captured: tuple[str, str]) -> None:
