@@ -101,10 +101,13 @@ def test_rebuilds_give_what_a_clean_build_gives(source: Path, tmp_path: Path) ->
     first = build(source, out)
     blog_page = out / "blog" / "index.html"
     written = blog_page.stat().st_mtime_ns
+    index_written = (out / "searchindex.js").stat().st_mtime_ns
 
-    # Nothing changed: the same site (a complete sitemap.xml too), ABlog's pages untouched.
+    # Nothing changed: the same site (a complete sitemap.xml too), ABlog's pages and
+    # the search index untouched.
     assert differing(first, build(source, out)) == []
     assert blog_page.stat().st_mtime_ns == written
+    assert (out / "searchindex.js").stat().st_mtime_ns == index_written
     stamps = (tmp_path / "html-doctrees" / unchanged.STAMPS_FILE).read_text(encoding="utf-8")
     assert '"blog"' in stamps
 
@@ -115,6 +118,7 @@ def test_rebuilds_give_what_a_clean_build_gives(source: Path, tmp_path: Path) ->
     assert differing(rebuilt, build(source, tmp_path / "clean")) == []
     assert blog_page.stat().st_mtime_ns != written
     assert "A title that was changed" in blog_page.read_text(encoding="utf-8")
+    assert '"A title that was changed"' in (out / "searchindex.js").read_text(encoding="utf-8")
     assert (tmp_path / "html-doctrees" / excerpts.SAVED_FILE).exists()
 
     # Its excerpt (its first paragraph) rewritten: the lists show the new one, not a

@@ -12,6 +12,10 @@ has about 400 distinct ones), and filing is idempotent: the page is added to
 the word's set. Each page's words are given to it once each, in the order they
 first appear, so the index's words come in the same order as before.
 
+A rebuild that reads, removes and writes no document (nothing changed) leaves
+the index as it is: Sphinx would load it, prune nothing, and write the same
+bytes again (about 0.15 s at 1000 posts).
+
 On an incremental build, Sphinx loads the previous index and removes the pages
 it will rewrite, but keeps each word they alone contained, with an empty list of
 pages (``"courag": []`` once "On courage" is retitled). Those words are dropped,
@@ -22,9 +26,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Set
+from pathlib import Path
 from typing import Any
 
 from sphinx.application import Sphinx
+
+from . import unchanged
 
 
 def remember_stems(app: Sphinx) -> None:
@@ -34,9 +41,16 @@ def remember_stems(app: Sphinx) -> None:
     if not app.config.blog_speedups or load_indexer is None:
         return
 
+    dump_search_index = builder.dump_search_index
+    state = {"unchanged": False}
+
     # The HTML builder creates its index, then loads the previous one into it.
     @functools.wraps(load_indexer)
     def load_indexer_remembering_stems(docnames: Set[str]) -> Any:
+        index_file = Path(builder.outdir) / builder.searchindex_filename
+        if not docnames and not unchanged.activity(app) and index_file.is_file():
+            state["unchanged"] = True  # nothing read, removed or written: as it is
+            return None
         result = load_indexer(docnames)
         indexer = builder.indexer
         language = getattr(indexer, "lang", None)
@@ -50,7 +64,13 @@ def remember_stems(app: Sphinx) -> None:
                 del mapping[word]
         return result
 
+    @functools.wraps(dump_search_index)
+    def dump_search_index_if_changed() -> None:
+        if not state["unchanged"]:
+            dump_search_index()
+
     builder.load_indexer = load_indexer_remembering_stems
+    builder.dump_search_index = dump_search_index_if_changed
 
 
 def _distinct_words(collect: Any, doctree: Any) -> Any:

@@ -55,6 +55,11 @@ def _activity(app: Sphinx) -> set[str]:
     return app._healedheart_activity  # type: ignore[attr-defined]
 
 
+def activity(app: Sphinx) -> frozenset[str]:
+    """The documents this build has read or removed so far (for ``search``)."""
+    return frozenset(_activity(app))
+
+
 def note_removed(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
