@@ -332,7 +332,7 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
         )
         assert warnings == ""
         with open(doctrees / excerpts.SAVED_FILE, "rb") as file:
-            saved[jobs] = pickle.load(file)["plain"]
+            saved[jobs] = pickle.load(file)["data"]
         assert not (doctrees / feeds.HANDOVER_FOLDER).exists()
     # Every post page was written by a worker, yet no post body was rendered again.
     assert rendered_again == []

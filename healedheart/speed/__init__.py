@@ -41,6 +41,9 @@ job:
   that a retitle renders only that post's summaries again.
 - ``sidebars``: the left sidebar (Furo's navigation tree, the blog's lists) is
   rendered once per folder of pages, not once per page.
+- ``kept``: what ``excerpts`` and ``summaries`` keep between builds (saved
+  beside the doctrees, trusted only with the same versions, configuration and
+  templates), and the templates' Jinja environment for the jobs that use it.
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
   and for ``healedheart.freshness`` (which re-writes just those documents after
   such a change, rather than every page).

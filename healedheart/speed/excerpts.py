@@ -18,21 +18,17 @@ load this extension or sets ``blog_speedups = False``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import os
-import pickle
-from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
-import docutils
-import sphinx
 from ablog.blog import Post
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.osutil import relative_uri
+
+from . import kept
 
 # Nodes whose HTML does not depend on the page it appears in.
 _SAME_ON_EVERY_PAGE = (
@@ -55,32 +51,20 @@ def start_build(app: Sphinx) -> None:
     """Sphinx ``builder-inited``: this build's memory (or none at all).
 
     It starts with the plain excerpts the previous build rendered, if it was built
-    with the same Sphinx, docutils, configuration and templates: a plain excerpt's
-    HTML depends on nothing else than its own nodes, which are part of the key.
+    with the same Sphinx, docutils, configuration and templates (``kept``): a plain
+    excerpt's HTML depends on nothing else than its own nodes, which are part of
+    the key.
     """
     memory: dict[Any, str] | None = None
     if app.config.blog_speedups:
-        memory = {}
-        with contextlib.suppress(Exception):  # missing, damaged, from other code
-            with open(_saved_path(app), "rb") as file:
-                saved = pickle.load(file)
-            if saved["inputs"] == _inputs(app):
-                memory.update(saved["plain"])
+        memory = dict(kept.load(app, SAVED_FILE, kept.build_inputs(app)) or {})
     setattr(app, _MEMORY, memory)
 
 
 def save_plain_excerpts(app: Sphinx, exception: Exception | None) -> None:
     """Sphinx ``build-finished``: keep this build's plain excerpts for the next one."""
-    memory = getattr(app, _MEMORY, None)
-    if exception is not None or memory is None:
-        return
-    plain = plain_excerpts(app)
-    path = _saved_path(app)
-    with contextlib.suppress(OSError):
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as file:
-            pickle.dump({"inputs": _inputs(app), "plain": plain}, file)
-        os.replace(tmp, path)
+    if exception is None and getattr(app, _MEMORY, None) is not None:
+        kept.save(app, SAVED_FILE, kept.build_inputs(app), plain_excerpts(app))
 
 
 def plain_excerpts(app: Sphinx) -> dict[Any, str]:
@@ -94,23 +78,6 @@ def remember_plain_excerpts(app: Sphinx, rendered: dict[Any, str]) -> None:
     memory = getattr(app, _MEMORY, None)
     if memory is not None:
         memory.update((key, html) for key, html in rendered.items() if key[0] == _PLAIN)
-
-
-def _saved_path(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / SAVED_FILE
-
-
-def _inputs(app: Sphinx) -> tuple[Any, ...]:
-    build_info = getattr(app.builder, "build_info", None)
-    templates: Any = getattr(app.builder, "templates", None)
-    return (
-        sphinx.__version__,
-        docutils.__version__,
-        getattr(build_info, "config_hash", None),
-        getattr(build_info, "tags_hash", None),
-        templates.newest_template_mtime() if templates else None,
-        app.builder.name,
-    )
 
 
 def install() -> None:

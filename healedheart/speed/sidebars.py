@@ -34,6 +34,8 @@ import furo
 from jinja2 import pass_context
 from sphinx.application import Sphinx
 
+from . import kept
+
 # Every address in the sidebar's HTML (Sphinx writes attributes with double quotes).
 _ADDRESS = re.compile(r'\s(?:href|src|action)="([^"]*)"')
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -84,13 +86,13 @@ class SidebarMemory:
         """
         uri = self._target_uri(pagename)
         folder = (*folder_of(uri), *makers)
-        kept = self._kept.get(folder)
-        if kept is not None and not links_to(kept[1], uri):
+        shared = self._kept.get(folder)
+        if shared is not None and not links_to(shared[1], uri):
             self.reused += 1
-            return kept[0]
+            return shared[0]
         self.rendered += 1
         html = render()
-        if kept is None:
+        if shared is None:
             paths = targets(str(html), uri)
             if not links_to(paths, uri):
                 self._kept[folder] = (html, paths)
@@ -99,24 +101,21 @@ class SidebarMemory:
 
 def offer_to_templates(app: Sphinx) -> None:
     """Sphinx ``builder-inited``: ``sidebar_once_per_folder(super)`` for page.html."""
-    if not app.config.blog_speedups:
-        return
-    templates: Any = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
+    environment = kept.template_environment(app)
     if environment is None:
         return
     memory = SidebarMemory(app.builder.get_target_uri)
 
     @pass_context
     def sidebar_once_per_folder(context: Any, render: Callable[[], Any]) -> Any:
-        makers = tuple(_code(context.get(name)) for name in ("pathto", "toctree"))
+        makers = tuple(code_of(context.get(name)) for name in ("pathto", "toctree"))
         return memory.sidebar(context["pagename"], render, makers)
 
     sidebar_once_per_folder.memory = memory  # type: ignore[attr-defined]
     environment.globals["sidebar_once_per_folder"] = sidebar_once_per_folder
 
 
-def _code(function: Any) -> Any:
+def code_of(function: Any) -> Any:
     """Where the function's code is (Sphinx makes a pathto() per page, from one code)."""
     code = getattr(function, "__code__", None)
     if code is None:

@@ -20,22 +20,18 @@ rendered again.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import pickle
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ablog
-import docutils
-import sphinx
 from jinja2 import pass_context
 from sphinx.application import Sphinx
 
 from .. import readingtime
-from .sidebars import _code, folder_of
+from . import kept
+from .sidebars import code_of, folder_of
 
 SAVED_FILE = "healedheart-summaries.pickle"
 _MEMORY = "_healedheart_summaries"
@@ -85,16 +81,13 @@ class SummaryMemory:
             readingtime.reading_minutes(self.app.env, post.docname),
             hashlib.sha256(excerpt.encode("utf-8")).hexdigest(),
         )
-        where = (*folder_of(page), pagename if mine else None, _code(context.get("pathto")))
+        where = (*folder_of(page), pagename if mine else None, code_of(context.get("pathto")))
         return (shown, where, level)
 
 
 def offer_to_templates(app: Sphinx) -> None:
     """Sphinx ``builder-inited``: ``summary_once(post, level, render)`` for post-summary.html."""
-    if not app.config.blog_speedups:
-        return
-    templates: Any = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
+    environment = kept.template_environment(app)
     if environment is None:
         return
     memory = SummaryMemory(app)
@@ -126,15 +119,10 @@ def save_summaries(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or memory is None or not memory.used:
         return
     known = memory.known if memory.known is not None else _load(app)
-    kept = _still_current(known, memory.used, app.env.all_docs)
-    if kept == known:
+    still_shown = _still_current(known, memory.used, app.env.all_docs)
+    if still_shown == known:
         return
-    path = Path(app.doctreedir) / SAVED_FILE
-    with contextlib.suppress(OSError):
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as file:
-            pickle.dump({"inputs": _inputs(app), "summaries": kept}, file)
-        os.replace(tmp, path)
+    kept.save(app, SAVED_FILE, _inputs(app), still_shown)
 
 
 def _still_current(
@@ -159,25 +147,10 @@ def _still_current(
 
 
 def _load(app: Sphinx) -> dict[tuple[Any, ...], str]:
-    with contextlib.suppress(Exception):  # missing, damaged, from other code
-        with open(Path(app.doctreedir) / SAVED_FILE, "rb") as file:
-            saved = pickle.load(file)
-        if saved["inputs"] == _inputs(app):
-            return saved["summaries"]
-    return {}
+    return kept.load(app, SAVED_FILE, _inputs(app)) or {}
 
 
 def _inputs(app: Sphinx) -> tuple[Any, ...]:
-    """What a summary depends on besides its key: versions, configuration, templates."""
-    build_info = getattr(app.builder, "build_info", None)
-    templates: Any = getattr(app.builder, "templates", None)
-    return (
-        sphinx.__version__,
-        docutils.__version__,
-        ablog.__version__,
-        hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
-        getattr(build_info, "config_hash", None),
-        getattr(build_info, "tags_hash", None),
-        templates.newest_template_mtime() if templates else None,
-        app.builder.name,
-    )
+    """What a summary depends on besides its key: ``kept``'s, ABlog's and this code."""
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return kept.build_inputs(app, ablog.__version__, code)

@@ -11,20 +11,18 @@ changed template is always compiled afresh.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from jinja2 import FileSystemBytecodeCache
 from sphinx.application import Sphinx
+
+from . import kept
 
 FOLDER = "jinja2"
 
 
 def keep_compiled_templates(app: Sphinx) -> None:
     """Sphinx ``builder-inited``: give the builder's Jinja environment a bytecode cache."""
-    if not app.config.blog_speedups:
-        return
-    templates: Any = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
+    environment = kept.template_environment(app)
     if environment is None or environment.bytecode_cache is not None:
         return
     folder = Path(app.doctreedir) / FOLDER
