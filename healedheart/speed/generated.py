@@ -17,8 +17,6 @@ post summaries a worker rendered, kept for the next build (``excerpts``,
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -76,7 +74,7 @@ def _generate(app: Sphinx) -> None:
             sitemap.note_page(app, page[0])
     workers = min(app.parallel, len(pages)) - 1
     if workers < 1:
-        with _sitemap_noted_already(app):
+        with sitemap.noted_already(app):
             _render(app, pages)
     else:
         mine, *theirs = shares(pages, workers + 1)
@@ -84,7 +82,7 @@ def _generate(app: Sphinx) -> None:
         for share in theirs:
             tasks.add_task(_render_in_worker, (app, share), _back_in_main(app))
         try:
-            with _sitemap_noted_already(app):
+            with sitemap.noted_already(app):
                 _render(app, mine)
         finally:
             tasks.join()  # the workers' warnings and errors are reported here
@@ -115,17 +113,3 @@ def _back_in_main(app: Sphinx) -> Any:
         summaries.remember_summaries(app, rendered[1])
 
     return merge
-
-
-@contextlib.contextmanager
-def _sitemap_noted_already(app: Sphinx) -> Iterator[None]:
-    """While pages are rendered, ``sitemap.note_page`` must not note them again."""
-    saved = sitemap._pages(app)
-    if saved is None:
-        yield
-        return
-    app._healedheart_sitemap = []  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        app._healedheart_sitemap = saved  # type: ignore[attr-defined]

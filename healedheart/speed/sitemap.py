@@ -18,7 +18,9 @@ queue. A clean build's sitemap.xml is byte for byte what sphinx-sitemap writes.
 
 from __future__ import annotations
 
+import contextlib
 import queue
+from collections.abc import Iterator
 from typing import Any
 
 import sphinx_sitemap
@@ -67,6 +69,20 @@ def note_page(
     pages = _pages(app)
     if pages is not None and pagename not in app.env.found_docs:
         pages.append(pagename)
+
+
+@contextlib.contextmanager
+def noted_already(app: Sphinx) -> Iterator[None]:
+    """While pages already noted are rendered (``generated``), note none of them again."""
+    pages = _pages(app)
+    if pages is None:
+        yield
+        return
+    app._healedheart_sitemap = []  # type: ignore[attr-defined]  # a list nobody reads
+    try:
+        yield
+    finally:
+        app._healedheart_sitemap = pages  # type: ignore[attr-defined]
 
 
 def list_every_page(app: Sphinx, exception: Exception | None) -> None:
