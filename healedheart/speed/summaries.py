@@ -31,7 +31,7 @@ from sphinx.application import Sphinx
 
 from .. import readingtime
 from . import kept
-from .sidebars import code_of, folder_of
+from .sidebars import code_of, folder_of, links_to
 
 SAVED_FILE = "healedheart-summaries.pickle"
 _MEMORY = "_healedheart_summaries"
@@ -69,7 +69,7 @@ class SummaryMemory:
         tags = tuple((str(t), t.docname) for t in post.tags)
         targets = [post.docname, *(d for _, d in categories), *(d for _, d in tags)]
         # A link to the page itself, or below it, is written differently from each page.
-        mine = any(builder.get_target_uri(t).startswith(page) for t in targets)
+        mine = links_to(frozenset("/" + builder.get_target_uri(t) for t in targets), page)
         excerpt = post.to_html(pagename)  # remembered (speed.excerpts): as the template asks
         shown = (
             post.docname,
