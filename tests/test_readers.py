@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import struct
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 from xml.etree import ElementTree
 
 import pytest
@@ -603,6 +603,19 @@ def test_links_to_the_sites_own_address_are_not_external(site) -> None:
     assert not is_external(BASE + "about/", BASE)
     assert not is_external("../about/", BASE)
     assert not is_external("mailto:a@example.org", BASE)
+
+
+def test_only_links_to_other_sites_look_like_they_leave_it(real_site) -> None:
+    # Furo draws an "external link" arrow after a.external in the sidebars; a
+    # reader should see it only on a link that takes them to another website
+    # (not, say, on the blog's own feeds in the Subscribe box).
+    checked = []
+    for url in page_urls(real_site):
+        for a in real_site.page(url).select(".sidebar-drawer a, .toc-drawer a"):
+            href = urljoin(real_site.base_url + url, a["href"])
+            assert ("external" in a.get("class", [])) == is_external(href, real_site.base_url), (url, href)
+            checked.append(href)
+    assert f"{real_site.base_url}blog/atom.xml" in checked
 
 
 def test_real_site_external_links_carry_noopener(real_site) -> None:
