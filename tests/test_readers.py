@@ -609,13 +609,13 @@ def test_only_links_to_other_sites_look_like_they_leave_it(real_site) -> None:
     # Furo draws an "external link" arrow after a.external in the sidebars; a
     # reader should see it only on a link that takes them to another website
     # (not, say, on the blog's own feeds in the Subscribe box).
-    checked = []
+    base, checked = real_site.base_url, []
     for url in page_urls(real_site):
         for a in real_site.page(url).select(".sidebar-drawer a, .toc-drawer a"):
-            href = urljoin(real_site.base_url + url, a["href"])
-            assert ("external" in a.get("class", [])) == is_external(href, real_site.base_url), (url, href)
+            href = urljoin(base + url, a["href"])
+            assert ("external" in a.get("class", [])) == is_external(href, base), (url, href)
             checked.append(href)
-    assert f"{real_site.base_url}blog/atom.xml" in checked
+    assert f"{base}blog/atom.xml" in checked
 
 
 def test_real_site_external_links_carry_noopener(real_site) -> None:
