@@ -22,8 +22,10 @@ import ablog.blog
 import pytest
 from conftest import REPO, run_sphinx
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.osutil import relative_uri
+from sphinx.util.parallel import ParallelTasks
 
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
@@ -339,6 +341,49 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     # ABlog's pages, half of them rendered by a worker: the same excerpts kept for the next build.
     assert len(saved[1]) >= 10
     assert saved[2] == saved[1]
+
+
+def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-j 2``: two reading processes (Sphinx would start three here), two writers (not one)."""
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(40), REPO)
+    merged: list[int] = []
+    merge = BuildEnvironment.merge_info_from
+
+    def merge_info_from(env, docnames, other, app) -> None:
+        merged.append(len(docnames))
+        merge(env, docnames, other, app)
+
+    writers: list[int] = []
+    add_task = ParallelTasks.add_task
+
+    def note_writers(tasks, task_func, arg=None, result_func=None) -> None:
+        if task_func.__name__ == "write_process":
+            writers.append(tasks.nproc)
+        add_task(tasks, task_func, arg, result_func)
+
+    monkeypatch.setattr(BuildEnvironment, "merge_info_from", merge_info_from)
+    monkeypatch.setattr(ParallelTasks, "add_task", note_writers)
+    app, _, warnings = run_sphinx(src, tmp_path / "html", tmp_path / "doctrees", parallel=2)
+    assert warnings == ""
+    read = len(app.env.all_docs)
+    assert read > 40
+    assert sorted(merged) == [read // 2, read - read // 2]
+    assert writers and set(writers) == {2}
+
+
+def test_the_documents_to_read_are_cut_into_one_even_part_per_process() -> None:
+    from healedheart.speed.parallel import read_parts
+
+    names = [f"posts/{i:04}" for i in range(1001)]
+    for processes in (1, 2, 3, 8):
+        parts = read_parts(names, processes)
+        assert len(parts) == processes
+        assert [name for part in parts for name in part] == names
+        assert max(map(len, parts)) - min(map(len, parts)) <= 1
+    assert read_parts(names[:3], 8) == [[name] for name in names[:3]]
+    assert read_parts([], 2) == []
 
 
 def test_generated_pages_are_shared_out_by_the_posts_they_list() -> None:

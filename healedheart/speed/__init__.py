@@ -14,7 +14,10 @@ job:
   own doctree file in the rare case something asks for it.
 - ``parallel``: merges ABlog's record of the posts after a parallel read, so that
   ``sphinx-build -j 2`` reads on both cores (ABlog declares itself unsafe for
-  parallel reading only because it has no such merge).
+  parallel reading only because it has no such merge), and shares the documents
+  out in one part per process, not many small ones whose environments each
+  carry back all that was read before them; and writes in N processes, not
+  N - 1 beside a main process that soon has nothing to do.
 - ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
   on every build to collect page addresses from parallel writers, and lists only
   the pages written by that build. Here the list is computed from the
@@ -93,13 +96,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
     app.connect("builder-inited", generated.render_on_every_core)
+    app.connect("builder-inited", parallel.write_on_every_core)
 
     # Reading: after every other doctree-read listener has used ABlog's record of the post.
     app.connect("doctree-read", postcopies.drop_post_copies, priority=900)
     app.connect("env-merge-info", parallel.merge_posts)
     app.connect("env-get-outdated", unchanged.note_removed)
     app.connect("env-before-read-docs", unchanged.note_read)
+    app.connect("env-before-read-docs", parallel.start_reading)
     # Before anything else looks at the posts once reading is done.
+    app.connect("env-updated", parallel.stop_reading, priority=1)
     app.connect("env-updated", parallel.order_posts, priority=100)
     app.connect("env-updated", unchanged.prepare, priority=900)
 
@@ -115,6 +121,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     parsing.install()
     sidebars.lazy_navigation_tree()
     assets.install()
+    parallel.share_out_reading()
     return {
         "version": __version__,
         "env_version": 1,
