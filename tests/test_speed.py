@@ -346,8 +346,10 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
 def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``-j 2``: two reading processes (Sphinx would start three here), two writers (not one)."""
-    src = synthetic.write_site(tmp_path / "src", synthetic.generate(40), REPO)
+    """``-j 2``: two reading processes (Sphinx would start four here), two writers (not one);
+    and a rebuild after an edit reads and writes its few documents in the main process."""
+    posts = synthetic.generate(60)
+    src = synthetic.write_site(tmp_path / "src", posts, REPO)
     merged: list[int] = []
     merge = BuildEnvironment.merge_info_from
 
@@ -365,12 +367,21 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
 
     monkeypatch.setattr(BuildEnvironment, "merge_info_from", merge_info_from)
     monkeypatch.setattr(ParallelTasks, "add_task", note_writers)
-    app, _, warnings = run_sphinx(src, tmp_path / "html", tmp_path / "doctrees", parallel=2)
+    out, doctrees = tmp_path / "html", tmp_path / "doctrees"
+    app, _, warnings = run_sphinx(src, out, doctrees, parallel=2)
     assert warnings == ""
     read = len(app.env.all_docs)
-    assert read > 40
+    assert read > 60
     assert sorted(merged) == [read // 2, read - read // 2]
     assert writers and set(writers) == {2}
+
+    merged.clear()
+    writers.clear()
+    synthetic.set_title(src / posts[30].path, "A new title")
+    app, _, warnings = run_sphinx(src, out, doctrees, fresh=False, parallel=2)
+    assert warnings == ""
+    assert "A new title" in (out / posts[30].path.removesuffix(".md") / "index.html").read_text()
+    assert (merged, writers) == ([], [])
 
 
 def test_the_documents_to_read_are_cut_into_one_even_part_per_process() -> None:

@@ -17,7 +17,8 @@ job:
   parallel reading only because it has no such merge), and shares the documents
   out in one part per process, not many small ones whose environments each
   carry back all that was read before them; and writes in N processes, not
-  N - 1 beside a main process that soon has nothing to do.
+  N - 1 beside a main process that soon has nothing to do; and reads and
+  writes a few documents (a rebuild after an edit) without starting any.
 - ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
   on every build to collect page addresses from parallel writers, and lists only
   the pages written by that build. Here the list is computed from the
@@ -96,7 +97,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
     app.connect("builder-inited", generated.render_on_every_core)
-    app.connect("builder-inited", parallel.write_on_every_core)
+    app.connect("builder-inited", parallel.share_out_work)
 
     # Reading: after every other doctree-read listener has used ABlog's record of the post.
     app.connect("doctree-read", postcopies.drop_post_copies, priority=900)
