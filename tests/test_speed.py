@@ -11,6 +11,7 @@ and, in the preview, a draft.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import queue
@@ -20,10 +21,12 @@ from pathlib import Path
 
 import ablog.blog
 import pytest
+import sphinx.util.parallel
 from conftest import REPO, run_sphinx
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import docutils_namespace, patch_docutils
+from sphinx.util.logging import NAMESPACE, VERBOSE
 from sphinx.util.osutil import relative_uri
 from sphinx.util.parallel import ParallelTasks
 
@@ -346,8 +349,9 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
 def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``-j 2``: two reading processes (Sphinx would start four here), two writers (not one);
-    and a rebuild after an edit reads and writes its few documents in the main process."""
+    """``-j 2``: two reading processes (Sphinx would start four here), two writers (not one),
+    no debug records sent back; and a rebuild after an edit reads and writes its few
+    documents in the main process."""
     posts = synthetic.generate(60)
     src = synthetic.write_site(tmp_path / "src", posts, REPO)
     merged: list[int] = []
@@ -365,6 +369,13 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
             writers.append(tasks.nproc)
         add_task(tasks, task_func, arg, result_func)
 
+    sent_back: list[int] = []  # the levels of the log records workers sent back
+    handle = sphinx.util.parallel.logger.handle
+    monkeypatch.setattr(
+        sphinx.util.parallel.logger,
+        "handle",
+        lambda record: sent_back.append(record.levelno) or handle(record),
+    )
     monkeypatch.setattr(BuildEnvironment, "merge_info_from", merge_info_from)
     monkeypatch.setattr(ParallelTasks, "add_task", note_writers)
     out, doctrees = tmp_path / "html", tmp_path / "doctrees"
@@ -374,6 +385,9 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     assert read > 60
     assert sorted(merged) == [read // 2, read - read // 2]
     assert writers and set(writers) == {2}
+    # Sphinx's debug records (every event's arguments, written out) are not made at
+    # all when the build would not show them; before, thousands came back to be dropped.
+    assert [level for level in sent_back if level < logging.INFO] == []
 
     merged.clear()
     writers.clear()
@@ -382,6 +396,25 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     assert warnings == ""
     assert "A new title" in (out / posts[30].path.removesuffix(".md") / "index.html").read_text()
     assert (merged, writers) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("verbosity", "level"), [(0, logging.INFO), (1, VERBOSE), (2, logging.DEBUG)]
+)
+def test_only_the_records_a_build_shows_are_made(verbosity: int, level: int) -> None:
+    from types import SimpleNamespace
+
+    from healedheart.speed.parallel import no_unshown_records
+
+    sphinx_logger = logging.getLogger(NAMESPACE)
+    before = sphinx_logger.level
+    sphinx_logger.setLevel(logging.DEBUG)  # as sphinx.util.logging.setup leaves it
+    try:
+        app = SimpleNamespace(verbosity=verbosity)
+        no_unshown_records(app, SimpleNamespace(blog_speedups=True))  # type: ignore[arg-type]
+        assert sphinx_logger.level == level  # sphinx-build -v shows VERBOSE, -vv DEBUG
+    finally:
+        sphinx_logger.setLevel(before)
 
 
 def test_the_documents_to_read_are_cut_into_one_even_part_per_process() -> None:
