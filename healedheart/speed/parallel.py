@@ -29,7 +29,8 @@ posts, the main process spent 3.4 s of a 10 s parallel read unpickling the same
 data over and over. Here the read is cut into one part per process: each
 environment sent back holds only its own part's documents. Only the sharing
 out changes, not what is read; a site built with ``-j 2`` stays byte-identical
-to a serial build (tests/test_speed.py).
+to a serial build (tests/test_speed.py). Upstream, sphinx-doc/sphinx#10967 asks
+for the size of these parts to be a setting, for the same reason.
 
 ``share_out_work`` decides, for each ``-j N`` build, how the reading and the
 writing are shared:
