@@ -13,6 +13,7 @@ N squared).
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -35,27 +36,35 @@ class RelatedIndex:
     """The candidates for related posts, by tag (case-insensitive)."""
 
     def __init__(self, candidates: Iterable[Post]) -> None:
-        self._by_tag: dict[str, list[Post]] = defaultdict(list)
+        self._by_tag: dict[str, list[str]] = defaultdict(list)
+        self._posts: dict[str, Post] = {}
         # Newest first, the docname making the order total (stable builds).
         self._rank: dict[str, tuple[float, str]] = {}
         for other in candidates:
             if not other.date or other.docname in self._rank:
                 continue
+            self._posts[other.docname] = other
             self._rank[other.docname] = (-other.date.timestamp(), other.docname)
             for tag in _tag_names(other):
-                self._by_tag[tag].append(other)
+                self._by_tag[tag].append(other.docname)
 
     def related(self, post: Post, limit: int = HOW_MANY) -> list[Post]:
         """The posts most related to ``post``: most shared tags first, then newest first."""
         shared: Counter[str] = Counter()
-        by_name: dict[str, Post] = {}
         for tag in _tag_names(post):
-            for other in self._by_tag.get(tag, ()):
-                shared[other.docname] += 1
-                by_name[other.docname] = other
+            shared.update(self._by_tag.get(tag, ()))
         shared.pop(post.docname, None)
-        ranked = sorted(shared, key=lambda name: (-shared[name], self._rank[name]))
-        return [by_name[name] for name in ranked[:limit]]
+        # A post has few tags, so few counts: the newest of each count, most shared first.
+        by_count: dict[int, list[str]] = defaultdict(list)
+        for name, count in shared.items():
+            by_count[count].append(name)
+        chosen: list[str] = []
+        rank = self._rank.__getitem__
+        for count in sorted(by_count, reverse=True):
+            if len(chosen) == limit:
+                break
+            chosen += heapq.nsmallest(limit - len(chosen), by_count[count], key=rank)
+        return [self._posts[name] for name in chosen]
 
 
 def related_posts(post: Post, candidates: Iterable[Post], limit: int = HOW_MANY) -> list[Post]:
