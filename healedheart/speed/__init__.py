@@ -14,13 +14,12 @@ job:
   own doctree file in the rare case something asks for it.
 - ``parallel``: merges ABlog's record of the posts after a parallel read, so that
   ``sphinx-build -j 2`` reads on both cores (ABlog declares itself unsafe for
-  parallel reading only because it has no such merge), and shares the documents
-  out in one part per process, not many small ones whose environments each
-  carry back all that was read before them; and writes in N processes, not
-  N - 1 beside a main process that soon has nothing to do; and reads and
-  writes a few documents (a rebuild after an edit) without starting any; and
-  has no log record made that the build would not show (workers sent 27 MB of
-  debug records back, to be dropped).
+  parallel reading only because it has no such merge). It also shares out the
+  work of a ``-j N`` build: one reading part per process (Sphinx's many small
+  parts each sent back all that was read before them), N writers (not N - 1),
+  and a rebuild of a few documents in the main process; and it has no log
+  record made that the build would not show (workers sent 27 MB of debug
+  records back, to be dropped).
 - ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
   on every build to collect page addresses from parallel writers, and lists only
   the pages written by that build. Here the list is computed from the
@@ -107,9 +106,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", parallel.merge_posts)
     app.connect("env-get-outdated", unchanged.note_removed)
     app.connect("env-before-read-docs", unchanged.note_read)
-    app.connect("env-before-read-docs", parallel.start_reading)
     # Before anything else looks at the posts once reading is done.
-    app.connect("env-updated", parallel.stop_reading, priority=1)
     app.connect("env-updated", parallel.order_posts, priority=100)
     app.connect("env-updated", unchanged.prepare, priority=900)
 

@@ -110,11 +110,11 @@ def order_posts(app: Sphinx, env: BuildEnvironment) -> None:
         env.ablog_posts = dict(sorted(posts.items()))
 
 
-# -- Sharing out the documents to read ---------------------------------------------
+# -- Sharing out the work ------------------------------------------------------------
 
 
 class _Reading:
-    """Whether Sphinx is between ``env-before-read-docs`` and ``env-updated``."""
+    """Whether Sphinx is inside a parallel read that ``share_out_work`` started."""
 
     now = False
 
@@ -139,16 +139,6 @@ def _make_chunks(arguments: Sequence[str], nproc: int, maxbatch: int = 10) -> li
     return sphinx_make_chunks(arguments, nproc, maxbatch)
 
 
-def start_reading(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Sphinx ``env-before-read-docs``: the next parts Sphinx cuts are for reading."""
-    _Reading.now = bool(app.config.blog_speedups)
-
-
-def stop_reading(app: Sphinx, env: BuildEnvironment) -> None:
-    """Sphinx ``env-updated``, first: reading is over."""
-    _Reading.now = False
-
-
 def share_out_reading() -> None:
     """Have Sphinx's parallel read cut the documents into one part per process."""
     sphinx.builders.make_chunks = _make_chunks
@@ -162,7 +152,11 @@ FEW_DOCUMENTS = 50
 
 
 def share_out_work(app: Sphinx) -> None:
-    """Sphinx ``builder-inited``: a ``-j N`` build writes in N processes, a small one in 1."""
+    """Sphinx ``builder-inited``: how a ``-j N`` build shares out its reading and writing.
+
+    A few documents are read or written in the main process; more are read in
+    one part per process (``read_parts``) and written by N processes.
+    """
     builder: Any = app.builder
     if not app.config.blog_speedups or app.parallel <= 1:
         return
@@ -174,8 +168,12 @@ def share_out_work(app: Sphinx) -> None:
     def _read_parallel(docnames: list[str], nproc: int) -> None:
         if len(docnames) < FEW_DOCUMENTS:
             builder._read_serial(docnames)
-        else:
+            return
+        _Reading.now = True
+        try:
             sphinx_read_parallel(docnames, nproc)
+        finally:
+            _Reading.now = False
 
     def _write_parallel(docnames: Sequence[str], nproc: int) -> None:
         if len(docnames) < FEW_DOCUMENTS:
