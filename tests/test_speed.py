@@ -15,14 +15,18 @@ import logging
 import os
 import pickle
 import queue
+import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import ablog.blog
 import pytest
 import sphinx.util.parallel
 from conftest import REPO, run_sphinx
+from docutils import nodes
+from docutils.utils import new_document
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import docutils_namespace, patch_docutils
@@ -206,6 +210,107 @@ def test_remembered_docutils_settings_are_each_caller_s_own() -> None:
         assert vars(docutils.frontend.get_default_settings(Parser)).keys() == vars(second).keys()
     finally:
         parsing._state.update(saved)
+
+
+def _random_tree(seed: int) -> nodes.document:
+    """A document of nested sections, paragraphs, emphasis, references and text."""
+    rng = random.Random(seed)
+    document = new_document("random.md")
+    kinds = [nodes.section, nodes.paragraph, nodes.emphasis, nodes.reference, nodes.bullet_list]
+
+    def grow(parent: nodes.Element, depth: int) -> None:
+        for _ in range(rng.randint(0, 4)):
+            if depth > 4 or rng.random() < 0.3:
+                parent += nodes.Text(rng.choice(["a", "b", "courage"]))
+            else:
+                child = rng.choice(kinds)()
+                parent += child
+                grow(child, depth + 1)
+
+    grow(document, 0)
+    return document
+
+
+WALKS = [
+    {},
+    {"condition": nodes.Element},
+    {"condition": nodes.Text},
+    {"condition": nodes.emphasis},
+    {"condition": lambda node: isinstance(node, nodes.reference) or node.astext() == "b"},
+    {"include_self": False},
+    {"condition": nodes.paragraph, "siblings": True},
+    {"condition": nodes.Text, "ascend": True},
+    {"descend": False, "siblings": True},
+]
+
+
+@pytest.mark.parametrize("walk", WALKS, ids=lambda walk: "-".join(map(str, walk.values())) or "all")
+def test_a_tree_walk_finds_what_docutils_finds_in_the_same_order(walk: dict) -> None:
+    from healedheart.speed import traversal
+
+    traversal.install()
+    saved = dict(traversal._state)
+    try:
+        traversal._state["on"] = True
+        found = 0
+        for seed in range(40):
+            tree = _random_tree(seed)
+            for start in [tree, *list(traversal._docutils_findall(tree, nodes.Element))[1:4]]:
+                ours = list(start.findall(**walk))
+                docutils_own = list(traversal._docutils_findall(start, **walk))
+                assert [id(node) for node in ours] == [id(node) for node in docutils_own]
+                found += len(ours)
+        assert found > 100
+    finally:
+        traversal._state.update(saved)
+
+
+def test_a_tree_walk_sees_the_changes_made_while_walking_as_docutils_s_does() -> None:
+    """Transforms change the tree as they walk it: a node replaced, children added or dropped."""
+    from healedheart.speed import traversal
+
+    def walk_and_change(findall: Any, tree: nodes.document) -> tuple[list[str], str]:
+        seen = []
+        for node in findall(tree, nodes.Element):
+            seen.append(node.tagname)
+            if isinstance(node, nodes.emphasis) and node.parent is not None:
+                node.replace_self(nodes.strong("", "", *node.children))  # walked no further
+            elif isinstance(node, nodes.paragraph):
+                node.children = [*node.children, nodes.inline("", "added")]  # walked
+            elif isinstance(node, nodes.bullet_list) and node.children:
+                node.pop()  # its last child is not walked
+        return seen, tree.pformat()
+
+    traversal.install()
+    saved = dict(traversal._state)
+    try:
+        traversal._state["on"] = True
+        changed = 0
+        for seed in range(40):
+            ours = walk_and_change(lambda tree, cls: tree.findall(cls), _random_tree(seed))
+            theirs = walk_and_change(traversal._docutils_findall, _random_tree(seed))
+            assert ours == theirs
+            changed += ours[1] != _random_tree(seed).pformat()
+        assert changed > 20  # the trees were changed while walked
+    finally:
+        traversal._state.update(saved)
+
+
+def test_a_tree_walk_is_docutils_own_with_the_speedups_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from healedheart.speed import traversal
+
+    traversal.install()
+    called = []
+
+    def docutils_findall(*args: Any) -> Any:
+        called.append(args)
+        return iter(())
+
+    monkeypatch.setattr(traversal, "_docutils_findall", docutils_findall)
+    monkeypatch.setitem(traversal._state, "on", False)
+    assert list(_random_tree(1).findall(nodes.Text)) == [] and len(called) == 1
+    monkeypatch.setitem(traversal._state, "on", True)
+    assert list(_random_tree(1).findall(nodes.Text)) != [] and len(called) == 1
 
 
 def test_pages_of_a_folder_share_one_sidebar_unless_it_links_to_them() -> None:
