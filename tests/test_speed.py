@@ -425,14 +425,35 @@ def test_a_build_reuses_sidebars(source: Path, tmp_path: Path) -> None:
 def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, preview: bool
 ) -> None:
-    """``-j 2``: post bodies for the feeds, and the excerpts of ABlog's pages, come back."""
+    """``-j 2``: post bodies for the feeds, and the excerpts of ABlog's pages, come back.
+
+    The plain excerpts are rendered once each, half by a worker, before the pages.
+    """
     from healedheart import feeds
+    from healedheart.speed import generated
 
     rendered_again: list[str] = []
     render = feeds.render_page_body
     monkeypatch.setattr(
         feeds, "render_page_body", lambda app, doc: rendered_again.append(doc) or render(app, doc)
     )
+    came_back: dict[str, list[int]] = {"excerpts first": [], "with the pages": []}
+
+    def counting(name: str, merges: Any, part: Any) -> Any:
+        def back_in_main(app: Sphinx) -> Any:
+            merge = merges(app)
+            return lambda arg, rendered: (
+                came_back[name].append(len(part(rendered))) or merge(arg, rendered)
+            )
+
+        return back_in_main
+
+    excerpts_back = counting("excerpts first", generated._excerpts_back_in_main, lambda r: r)
+    pages_back = counting("with the pages", generated._back_in_main, lambda r: r[0])
+    monkeypatch.setattr(generated, "_excerpts_back_in_main", excerpts_back)
+    monkeypatch.setattr(generated, "_back_in_main", pages_back)
+    # The home page, written first, renders the newest excerpts: two or three are left.
+    monkeypatch.setattr(generated, "FEW_EXCERPTS", 2)
     saved = {}
     for jobs in (1, 2):
         doctrees = tmp_path / f"doctrees-{jobs}"
@@ -449,6 +470,11 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     # ABlog's pages, half of them rendered by a worker: the same excerpts kept for the next build.
     assert len(saved[1]) >= 10
     assert saved[2] == saved[1]
+    # A worker rendered half the excerpts left first; none was rendered again with the pages.
+    [from_worker] = came_back["excerpts first"]
+    assert from_worker >= 1
+    assert came_back["with the pages"] == [0]
+    assert differing(digest(tmp_path / "html-1"), digest(tmp_path / "html-2")) == []
 
 
 def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(

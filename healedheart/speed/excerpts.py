@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urljoin
 
@@ -42,6 +43,10 @@ _SAME_ON_EVERY_PAGE = (
     nodes.superscript,
 )
 _MEMORY = "_healedheart_excerpts"
+# The arguments after the page that blog/post-summary.html's post.to_html(pagename) leaves.
+_AS_LISTS_ASK = (True, False)  # drop_h1, img_url
+# What rendering an excerpt sets on the builder, for one page (see _as_if_rendered).
+_PAGE_STATE = ("imgpath", "dlpath", "secnumbers", "fignumbers", "current_docname")
 _PLAIN = "plain"  # first item of the key of a plain excerpt's HTML
 # Where a build leaves its plain excerpts for the next (in its doctrees folder).
 SAVED_FILE = "healedheart-excerpts.pickle"
@@ -78,6 +83,39 @@ def remember_plain_excerpts(app: Sphinx, rendered: dict[Any, str]) -> None:
     memory = getattr(app, _MEMORY, None)
     if memory is not None:
         memory.update((key, html) for key, html in rendered.items() if key[0] == _PLAIN)
+
+
+def unrendered_plain(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
+    """Those of ``posts`` whose plain excerpt this build has not rendered yet (each once)."""
+    memory = getattr(app, _MEMORY, None)
+    if memory is None:
+        return []
+    missing: dict[Any, Post] = {}
+    for post in posts:
+        if _same_on_every_page(post):
+            key = (_PLAIN, _nodes_digest(post), *_AS_LISTS_ASK)
+            if key not in memory:
+                missing.setdefault(key, post)
+    return list(missing.values())
+
+
+def render_plain(app: Sphinx, posts: Iterable[Post]) -> None:
+    """Render the plain excerpts of ``posts`` as a list of posts asks for them.
+
+    A plain excerpt renders the same on every page, so each post's own page is
+    asked for; the builder is then left as it was, as if nothing were rendered.
+    """
+    builder = app.builder
+    state = {name: getattr(builder, name) for name in _PAGE_STATE if hasattr(builder, name)}
+    try:
+        for post in posts:
+            post.to_html(post.docname)
+    finally:
+        for name in _PAGE_STATE:
+            if name in state:
+                setattr(builder, name, state[name])
+            elif hasattr(builder, name):
+                delattr(builder, name)
 
 
 def install() -> None:
