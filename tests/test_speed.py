@@ -157,12 +157,24 @@ def test_the_saved_environment_holds_no_copy_of_a_post(source: Path, tmp_path: P
     assert len(pickle.dumps(env.ablog_posts)) < 100_000
 
 
-def test_a_stored_post_reads_back_what_ablog_copied(source: Path, tmp_path: Path) -> None:
+def test_a_stored_post_reads_back_what_ablog_copied(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """ABlog renders a post's full text from the stored doctree as from its own copy.
 
+    With the speed-ups, no whole document is copied while the posts are read.
     Also: sphinx-sitemap's Manager queue is replaced by a plain one.
     """
-    texts = {}
+    whole_copies: list[str] = []
+    deepcopy = nodes.Element.deepcopy
+
+    def counting_deepcopy(node: nodes.Element) -> nodes.Element:
+        if isinstance(node, nodes.document):
+            whole_copies.append(node["source"])
+        return deepcopy(node)
+
+    monkeypatch.setattr(nodes.Element, "deepcopy", counting_deepcopy)
+    texts, copies = {}, {}
     for speedups in (False, True):
         ablog.blog.Blog._dict.clear()
         with patch_docutils(source), docutils_namespace():
@@ -177,7 +189,9 @@ def test_a_stored_post_reads_back_what_ablog_copied(source: Path, tmp_path: Path
                 warning=None,
                 freshenv=True,
             )
+            whole_copies.clear()
             app.build()
+            copies[speedups] = len(whole_copies)
             blog = ablog.blog.Blog(app)
             texts[speedups] = {p.docname: p.to_html("blog", fulltext=True) for p in blog.posts}
             assert isinstance(app.sitemap_links, queue.Queue) is speedups
@@ -185,6 +199,7 @@ def test_a_stored_post_reads_back_what_ablog_copied(source: Path, tmp_path: Path
     assert texts[True] == texts[False]
     assert len(texts[True]) == 13
     assert all("<p>" in html for html in texts[True].values())
+    assert (copies[False], copies[True]) == (13, 0)  # ABlog's copy of each post, then none
 
 
 def test_remembered_docutils_settings_are_each_caller_s_own() -> None:

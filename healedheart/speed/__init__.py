@@ -94,6 +94,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", traversal.start_build)
     app.connect("config-inited", sitemap.replace_sphinx_sitemap_collector)
     app.connect("builder-inited", postcopies.remember_environment)
+    app.connect("builder-inited", postcopies.no_whole_post_copies)
     app.connect("builder-inited", excerpts.start_build)
     app.connect("builder-inited", search.remember_stems)
     app.connect("builder-inited", templates.keep_compiled_templates)
