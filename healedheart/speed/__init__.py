@@ -10,8 +10,9 @@ job:
 - ``postcopies``: ABlog keeps in the saved environment a full copy of every post
   (and, through each excerpt, a second one). At 1000 posts that is 31 of the
   environment's 35 MB, unpickled by every build and pickled by every build that
-  reads a file. The copies are dropped; a post's full text is read back from its
-  own doctree file in the rare case something asks for it.
+  reads a file. The copies are dropped (the whole-post one is not even made); a
+  post's full text is read back from its own doctree file in the rare case
+  something asks for it.
 - ``parallel``: merges ABlog's record of the posts after a parallel read, so that
   ``sphinx-build -j 2`` reads on both cores (ABlog declares itself unsafe for
   parallel reading only because it has no such merge). It also shares out the
