@@ -19,6 +19,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import ablog.blog
@@ -309,6 +310,49 @@ def test_a_tree_walk_sees_the_changes_made_while_walking_as_docutils_s_does() ->
         assert changed > 20  # the trees were changed while walked
     finally:
         traversal._state.update(saved)
+
+
+def _with_code_settings(document: nodes.document) -> nodes.document:
+    """What Sphinx's HighlightLanguageTransform reads from a document: its config."""
+    config = SimpleNamespace(highlight_language="python3")
+    document.settings.env = SimpleNamespace(config=config)
+    return document
+
+
+@pytest.mark.parametrize("with_code", [False, True], ids=["prose", "with-code"])
+def test_code_highlighting_is_settled_as_sphinx_settles_it(
+    with_code: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document without code is not walked; with code, it is Sphinx's own transform."""
+    from sphinx import addnodes
+    from sphinx.transforms.post_transforms.code import HighlightLanguageTransform
+
+    from healedheart.speed import traversal
+
+    traversal.install()
+    sphinx_apply = HighlightLanguageTransform.apply.__wrapped__
+    walked: list[bool] = []
+    monkeypatch.setattr(
+        HighlightLanguageTransform,
+        "apply",
+        traversal._only_with_code(lambda t, **kw: walked.append(True) or sphinx_apply(t, **kw)),
+    )
+    monkeypatch.setitem(traversal._state, "on", True)
+    document = _random_tree(7)
+    section = next(iter(document.findall(nodes.Element)))
+    section.insert(0, addnodes.highlightlang(lang="console", force=False, linenothreshold=5))
+    if with_code:
+        document.insert(0, nodes.literal_block("print()", "print()"))  # before the setting
+        section += nodes.literal_block("$ ls\n$ pwd\n", "$ ls\n$ pwd\n")
+    ours, sphinx_own = _with_code_settings(document.deepcopy()), _with_code_settings(document)
+    HighlightLanguageTransform(ours).apply()
+    sphinx_apply(HighlightLanguageTransform(sphinx_own))
+    assert ours.pformat() == sphinx_own.pformat()
+    assert not list(ours.findall(addnodes.highlightlang))  # removed either way
+    assert walked == ([True] if with_code else [])
+    if with_code:
+        languages = [block["language"] for block in ours.findall(nodes.literal_block)]
+        assert languages == ["python3", "console"]
 
 
 def test_a_tree_walk_is_docutils_own_with_the_speedups_off(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,18 +17,28 @@ changes the tree while walking it sees what it saw before (docutils calls the
 result of that "undefined", but some callers do it). Every other walk is
 docutils' own.
 
+Sphinx's ``HighlightLanguageTransform`` walks every document it resolves (each
+page, each excerpt) with a visitor, to give each code block its language; a
+post rarely has one. A document without a ``literal_block`` is not walked: the
+visitor changes nothing but code blocks, and the transform's other work,
+removing ``highlightlang`` nodes, is still done.
+
 Installed once per process, inert in a build with ``blog_speedups = False``;
-``tests/test_speed.py`` compares it with docutils' walk, tree changes included.
+``tests/test_speed.py`` compares them with docutils' walk (tree changes
+included) and Sphinx's transform.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.transforms.post_transforms.code import HighlightLanguageTransform
 
 _state = {"on": False}
 _docutils_findall = nodes.Node.findall
@@ -40,8 +50,24 @@ def start_build(app: Sphinx, config: Config) -> None:
 
 
 def install() -> None:
-    """Route ``Node.findall`` through ``findall`` (once per process)."""
+    """Route ``Node.findall`` and Sphinx's code-highlighting transform through here (once)."""
     nodes.Node.findall = findall  # type: ignore[method-assign]
+    if not getattr(HighlightLanguageTransform.apply, "_healedheart", False):
+        HighlightLanguageTransform.apply = _only_with_code(HighlightLanguageTransform.apply)
+
+
+def _only_with_code(apply: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(apply)
+    def apply_where_there_is_code(transform: HighlightLanguageTransform, **kwargs: Any) -> None:
+        document = transform.document
+        if not _state["on"] or next(document.findall(nodes.literal_block), None) is not None:
+            apply(transform, **kwargs)
+            return
+        for node in list(document.findall(addnodes.highlightlang)):  # as Sphinx's does
+            node.parent.remove(node)
+
+    apply_where_there_is_code._healedheart = True  # type: ignore[attr-defined]
+    return apply_where_there_is_code
 
 
 def findall(
