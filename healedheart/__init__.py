@@ -107,6 +107,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", readingtime.merge)
     app.add_post_transform(links.ExternalLinksNoopener)
     app.connect("builder-inited", readingtime.add_template_global)
+    # The landmarks named first, so that the policy is that of the page as written.
+    app.connect("builder-inited", layout.wrap_renderer)
     app.connect("builder-inited", csp.wrap_renderer)
     # Before sphinxext-opengraph (500), which reads the page's overrides.
     app.connect("html-page-context", social.add_sharing_meta, priority=450)

@@ -49,3 +49,36 @@ def _public_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
         if pagename == drafts and not app.config.blog_preview:
             continue
         yield pagename, context, template
+
+
+# Furo's page has two <aside> landmarks, the site's menu and the page's contents,
+# without names: a screen reader lists both as "complementary". Furo writes each
+# inside its `body` block, which would have to be copied whole to add an attribute;
+# the rendered page is given the names instead, each tag once.
+LANDMARK_NAMES = (
+    ('<aside class="sidebar-drawer">', '<aside class="sidebar-drawer" aria-label="Site menu">'),
+    ('<aside class="toc-drawer', '<aside aria-label="On this page" class="toc-drawer'),
+)
+
+
+def name_landmarks(page: str) -> str:
+    """``page`` with Furo's two ``<aside>`` landmarks named (a page without them as it is)."""
+    for plain, named in LANDMARK_NAMES:
+        page = page.replace(plain, named, 1)
+    return page
+
+
+def wrap_renderer(app: Sphinx) -> None:
+    """Sphinx ``builder-inited``: name the landmarks of every page as it is rendered."""
+    templates: Any = getattr(app.builder, "templates", None)
+    if app.builder.format != "html" or templates is None:
+        return
+    render = templates.render
+    if getattr(render, "healedheart_landmarks", False):
+        return
+
+    def render_with_named_landmarks(template: str, context: dict[str, Any]) -> str:
+        return name_landmarks(render(template, context))
+
+    render_with_named_landmarks.healedheart_landmarks = True  # type: ignore[attr-defined]
+    templates.render = render_with_named_landmarks

@@ -618,6 +618,32 @@ def test_only_links_to_other_sites_look_like_they_leave_it(real_site) -> None:
     assert f"{base}blog/atom.xml" in checked
 
 
+def test_every_landmark_of_a_page_has_its_own_name(real_site) -> None:
+    # A screen reader lists a page's landmarks to jump between them; Furo's two
+    # <aside>s (the site's menu, the page's contents) were both "complementary".
+    pages = [*page_urls(real_site), "404.html"]
+    for url in pages:
+        path = real_site.outdir / url if url.endswith(".html") else None
+        page = BeautifulSoup(path.read_text("utf-8"), "lxml") if path else real_site.page(url)
+        asides = page.find_all("aside", class_=["sidebar-drawer", "toc-drawer"])
+        names = [aside.get("aria-label") for aside in asides]
+        assert names == ["Site menu", "On this page"], (url, names)
+    assert len(pages) > 10
+
+
+def test_naming_the_landmarks_leaves_other_markup_alone() -> None:
+    from healedheart.layout import name_landmarks
+
+    page = '<aside class="sidebar-drawer"><aside class="toc-drawer no-toc"><p>aside</p>'
+    named = name_landmarks(page)
+    assert named == (
+        '<aside class="sidebar-drawer" aria-label="Site menu">'
+        '<aside aria-label="On this page" class="toc-drawer no-toc"><p>aside</p>'
+    )
+    assert name_landmarks(named) == named  # never named twice
+    assert name_landmarks("<p>a fragment</p>") == "<p>a fragment</p>"
+
+
 def test_real_site_external_links_carry_noopener(real_site) -> None:
     links = real_site.page("ethics/").select("article a.reference.external")
     assert links
