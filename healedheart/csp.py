@@ -51,6 +51,8 @@ from urllib.parse import urlsplit
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .layout import change_every_page
+
 logger = logging.getLogger(__name__)
 
 # Script types a browser runs (anything else, such as JSON-LD, is data).
@@ -430,15 +432,8 @@ def other_sites(found: InlineCode, base_url: str) -> list[str]:
 
 def wrap_renderer(app: Sphinx) -> None:
     """Give every HTML page its policy as it is rendered (``builder-inited``)."""
-    templates: Any = getattr(app.builder, "templates", None)
-    if app.builder.format != "html" or templates is None:
-        return
-    render = templates.render
-    if getattr(render, "healedheart_csp", False):
-        return
 
-    def render_with_policy(template: str, context: dict[str, Any]) -> str:
-        output = render(template, context)
+    def give_policy(output: str, template: str, context: dict[str, Any]) -> str:
         if not _HEAD.search(output):
             return output  # a fragment (the post header), not a page
         # The preview (`nox -s serve`) has no policy: sphinx-autobuild adds an inline
@@ -461,5 +456,4 @@ def wrap_renderer(app: Sphinx) -> None:
             )
         return page
 
-    render_with_policy.healedheart_csp = True  # type: ignore[attr-defined]
-    templates.render = render_with_policy
+    change_every_page(app, "policy", give_policy)

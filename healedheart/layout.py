@@ -10,7 +10,7 @@ pages rewritten to fill Furo's ``content`` block, with accessible markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,17 +68,29 @@ def name_landmarks(page: str) -> str:
     return page
 
 
-def wrap_renderer(app: Sphinx) -> None:
-    """Sphinx ``builder-inited``: name the landmarks of every page as it is rendered."""
+def change_every_page(
+    app: Sphinx, name: str, change: Callable[[str, str, dict[str, Any]], str]
+) -> None:
+    """Pass whatever the HTML builder renders through ``change(output, template, context)``.
+
+    Added once per builder under its ``name``, whatever else wraps the renderer;
+    a change added later sees the output of those added earlier.
+    """
     templates: Any = getattr(app.builder, "templates", None)
     if app.builder.format != "html" or templates is None:
         return
     render = templates.render
-    if getattr(render, "healedheart_landmarks", False):
+    names = getattr(render, "healedheart_changes", ())
+    if name in names:
         return
 
-    def render_with_named_landmarks(template: str, context: dict[str, Any]) -> str:
-        return name_landmarks(render(template, context))
+    def render_and_change(template: str, context: dict[str, Any]) -> str:
+        return change(render(template, context), template, context)
 
-    render_with_named_landmarks.healedheart_landmarks = True  # type: ignore[attr-defined]
-    templates.render = render_with_named_landmarks
+    render_and_change.healedheart_changes = (*names, name)  # type: ignore[attr-defined]
+    templates.render = render_and_change
+
+
+def wrap_renderer(app: Sphinx) -> None:
+    """Sphinx ``builder-inited``: name the landmarks of every page as it is rendered."""
+    change_every_page(app, "landmarks", lambda output, template, context: name_landmarks(output))

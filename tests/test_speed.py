@@ -260,30 +260,35 @@ WALKS = [
 ]
 
 
-@pytest.mark.parametrize("walk", WALKS, ids=lambda walk: "-".join(map(str, walk.values())) or "all")
-def test_a_tree_walk_finds_what_docutils_finds_in_the_same_order(walk: dict) -> None:
+@pytest.fixture
+def traversal(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``speed.traversal``, installed and on (as in a build with the speed-ups) for one test."""
     from healedheart.speed import traversal
 
     traversal.install()
-    saved = dict(traversal._state)
-    try:
-        traversal._state["on"] = True
-        found = 0
-        for seed in range(40):
-            tree = _random_tree(seed)
-            for start in [tree, *list(traversal._docutils_findall(tree, nodes.Element))[1:4]]:
-                ours = list(start.findall(**walk))
-                docutils_own = list(traversal._docutils_findall(start, **walk))
-                assert [id(node) for node in ours] == [id(node) for node in docutils_own]
-                found += len(ours)
-        assert found > 100
-    finally:
-        traversal._state.update(saved)
+    monkeypatch.setitem(traversal._state, "on", True)
+    return traversal
 
 
-def test_a_tree_walk_sees_the_changes_made_while_walking_as_docutils_s_does() -> None:
+@pytest.mark.parametrize("walk", WALKS, ids=lambda walk: "-".join(map(str, walk.values())) or "all")
+def test_a_tree_walk_finds_what_docutils_finds_in_the_same_order(
+    walk: dict, traversal: Any
+) -> None:
+    found = 0
+    for seed in range(40):
+        tree = _random_tree(seed)
+        for start in [tree, *list(traversal._docutils_findall(tree, nodes.Element))[1:4]]:
+            ours = list(start.findall(**walk))
+            docutils_own = list(traversal._docutils_findall(start, **walk))
+            assert [id(node) for node in ours] == [id(node) for node in docutils_own]
+            found += len(ours)
+    assert found > 100
+
+
+def test_a_tree_walk_sees_the_changes_made_while_walking_as_docutils_s_does(
+    traversal: Any,
+) -> None:
     """Transforms change the tree as they walk it: a node replaced, children added or dropped."""
-    from healedheart.speed import traversal
 
     def walk_and_change(findall: Any, tree: nodes.document) -> tuple[list[str], str]:
         seen = []
@@ -297,19 +302,13 @@ def test_a_tree_walk_sees_the_changes_made_while_walking_as_docutils_s_does() ->
                 node.pop()  # its last child is not walked
         return seen, tree.pformat()
 
-    traversal.install()
-    saved = dict(traversal._state)
-    try:
-        traversal._state["on"] = True
-        changed = 0
-        for seed in range(40):
-            ours = walk_and_change(lambda tree, cls: tree.findall(cls), _random_tree(seed))
-            theirs = walk_and_change(traversal._docutils_findall, _random_tree(seed))
-            assert ours == theirs
-            changed += ours[1] != _random_tree(seed).pformat()
-        assert changed > 20  # the trees were changed while walked
-    finally:
-        traversal._state.update(saved)
+    changed = 0
+    for seed in range(40):
+        ours = walk_and_change(lambda tree, cls: tree.findall(cls), _random_tree(seed))
+        theirs = walk_and_change(traversal._docutils_findall, _random_tree(seed))
+        assert ours == theirs
+        changed += ours[1] != _random_tree(seed).pformat()
+    assert changed > 20  # the trees were changed while walked
 
 
 def _with_code_settings(document: nodes.document) -> nodes.document:
@@ -321,15 +320,12 @@ def _with_code_settings(document: nodes.document) -> nodes.document:
 
 @pytest.mark.parametrize("with_code", [False, True], ids=["prose", "with-code"])
 def test_code_highlighting_is_settled_as_sphinx_settles_it(
-    with_code: bool, monkeypatch: pytest.MonkeyPatch
+    with_code: bool, monkeypatch: pytest.MonkeyPatch, traversal: Any
 ) -> None:
     """A document without code is not walked; with code, it is Sphinx's own transform."""
     from sphinx import addnodes
     from sphinx.transforms.post_transforms.code import HighlightLanguageTransform
 
-    from healedheart.speed import traversal
-
-    traversal.install()
     sphinx_apply = HighlightLanguageTransform.apply.__wrapped__
     walked: list[bool] = []
     monkeypatch.setattr(
@@ -337,7 +333,6 @@ def test_code_highlighting_is_settled_as_sphinx_settles_it(
         "apply",
         traversal._only_with_code(lambda t, **kw: walked.append(True) or sphinx_apply(t, **kw)),
     )
-    monkeypatch.setitem(traversal._state, "on", True)
     document = _random_tree(7)
     section = next(iter(document.findall(nodes.Element)))
     section.insert(0, addnodes.highlightlang(lang="console", force=False, linenothreshold=5))
@@ -355,10 +350,9 @@ def test_code_highlighting_is_settled_as_sphinx_settles_it(
         assert languages == ["python3", "console"]
 
 
-def test_a_tree_walk_is_docutils_own_with_the_speedups_off(monkeypatch: pytest.MonkeyPatch) -> None:
-    from healedheart.speed import traversal
-
-    traversal.install()
+def test_a_tree_walk_is_docutils_own_with_the_speedups_off(
+    monkeypatch: pytest.MonkeyPatch, traversal: Any
+) -> None:
     called = []
 
     def docutils_findall(*args: Any) -> Any:

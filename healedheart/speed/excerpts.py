@@ -93,7 +93,7 @@ def unrendered_plain(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
     missing: dict[Any, Post] = {}
     for post in posts:
         if _same_on_every_page(post):
-            key = (_PLAIN, _nodes_digest(post), *_AS_LISTS_ASK)
+            key = _plain_key(post, *_AS_LISTS_ASK)
             if key not in memory:
                 missing.setdefault(key, post)
     return list(missing.values())
@@ -139,7 +139,7 @@ def _remembering(to_html: Any) -> Any:
         if memory is None or fulltext:
             return to_html(post, pagename, fulltext, drop_h1, img_url)
         if _same_on_every_page(post):
-            key: tuple[Any, ...] = (_PLAIN, _nodes_digest(post), drop_h1, img_url)
+            key = _plain_key(post, drop_h1, img_url)
         else:
             key = (post.docname, post.section, pagename, drop_h1, img_url)
         if key not in memory:
@@ -150,6 +150,11 @@ def _remembering(to_html: Any) -> Any:
 
     remembering_to_html._remembers_excerpts = True  # type: ignore[attr-defined]
     return remembering_to_html
+
+
+def _plain_key(post: Post, drop_h1: Any, img_url: bool) -> tuple[Any, ...]:
+    """Where a plain excerpt's HTML is remembered: its nodes, not the page it is shown on."""
+    return (_PLAIN, _nodes_digest(post), drop_h1, img_url)
 
 
 def _nodes_digest(post: Post) -> str:

@@ -65,11 +65,17 @@ def shares(pages: list[Page], count: int) -> list[list[Page]]:
 
 def _cost(page: Page) -> int:
     # A page's rendering is mostly its list of posts, each with its excerpt.
-    collection = page[1].get("collection") if isinstance(page[1], dict) else None
+    collection = _collection(page)
     try:
         return 10 + len(collection or ())
     except TypeError:
         return 10
+
+
+def _collection(page: Page) -> Any:
+    """What an ABlog page lists (a collection of posts, or a catalog of collections)."""
+    context = page[1]
+    return context.get("collection") if isinstance(context, dict) else None
 
 
 def _generate(app: Sphinx) -> None:
@@ -125,8 +131,8 @@ def _excerpts_first(app: Sphinx, pages: list[Page], count: int) -> None:
 def _listed_posts(pages: list[Page]) -> list[Post]:
     """The posts the pages list (ABlog's collection pages), in the order they list them."""
     listed: dict[str, Post] = {}
-    for _, context, _ in pages:
-        collection = context.get("collection") if isinstance(context, dict) else None
+    for page in pages:
+        collection = _collection(page)
         if isinstance(collection, Collection):
             for post in collection:
                 if isinstance(post, Post):
@@ -136,9 +142,7 @@ def _listed_posts(pages: list[Page]) -> list[Post]:
 
 def _excerpts_in_worker(arg: tuple[Sphinx, list[Post]]) -> dict[Any, str]:
     app, posts = arg
-    known = excerpts.plain_excerpts(app)
-    excerpts.render_plain(app, posts)
-    return {key: html for key, html in excerpts.plain_excerpts(app).items() if key not in known}
+    return _rendered_by(app, lambda: excerpts.render_plain(app, posts))[0]
 
 
 def _excerpts_back_in_main(app: Sphinx) -> Any:
@@ -155,9 +159,14 @@ def _render(app: Sphinx, pages: list[Page]) -> None:
 
 def _render_in_worker(arg: tuple[Sphinx, list[Page]]) -> tuple[dict[Any, str], dict[Any, str]]:
     app, pages = arg
+    return _rendered_by(app, lambda: _render(app, pages))
+
+
+def _rendered_by(app: Sphinx, work: Any) -> tuple[dict[Any, str], dict[Any, str]]:
+    """The plain excerpts and the summaries that ``work`` rendered (in a worker, to send back)."""
     known_excerpts = excerpts.plain_excerpts(app)
     known_summaries = summaries.rendered_summaries(app)
-    _render(app, pages)
+    work()
     new_excerpts = excerpts.plain_excerpts(app).items()
     new_summaries = summaries.rendered_summaries(app).items()
     return (

@@ -83,27 +83,15 @@ def findall(
     if not _state["on"] or not include_self or not descend or siblings or ascend:
         return _docutils_findall(self, condition, include_self, descend, siblings, ascend)
     if condition is None:
-        return _everything(self)
+        return _instances(self, nodes.Node)  # every node is one
     if isinstance(condition, type):
         return _instances(self, condition)
     return _matching(self, condition)
 
 
-# Three copies of one walk, each with its test inlined: this is the hot loop. A
-# node's children are fetched after the node has been yielded, as docutils does.
-
-
-def _everything(top: nodes.Node) -> Iterator[nodes.Node]:
-    yield top
-    stack = [iter(top.children)]
-    while stack:
-        for child in stack[-1]:
-            yield child
-            if child.children:
-                stack.append(iter(child.children))
-            break
-        else:
-            stack.pop()
+# Two copies of one walk, each with its test inlined (a class, or a function): this
+# is the hot loop. A node's children are fetched after the node has been yielded,
+# as docutils does.
 
 
 def _instances(top: nodes.Node, cls: type) -> Iterator[Any]:
