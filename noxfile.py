@@ -76,8 +76,11 @@ def build(session: nox.Session) -> None:
     if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
         env["SOURCE_DATE_EPOCH"] = epoch
     # -n -W --keep-going: every warning is reported, then the build fails.
+    # sphinx-build itself, ended without Python's teardown (healedheart/build.py).
     session.run(
-        "sphinx-build",
+        "python",
+        "-m",
+        "healedheart.build",
         *sphinx_args(HTML, BUILD / "doctrees", *JOBS, "-n", "-W", "--keep-going", "-q"),
         env=env,
     )
@@ -89,8 +92,11 @@ def serve(session: nox.Session) -> None:
     """Preview the site at http://127.0.0.1:8000 while you write; drafts are shown."""
     install(session, "site", "preview")
     preview = BUILD / "preview"
+    # sphinx-autobuild, each build in a fork of a warm process (healedheart/preview.py).
     session.run(
-        "sphinx-autobuild",
+        "python",
+        "-m",
+        "healedheart.preview",
         *sphinx_args(preview, BUILD / "preview-doctrees", "-D", "blog_preview=1"),
         "--host",
         "127.0.0.1",

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO, build_site
 
 from benchmarks import pelican_site, synthetic
-from benchmarks.run import differing, digest
+from benchmarks.run import bench_size, differing, digest, table
 
 
 def test_the_same_seed_gives_the_same_posts_and_more_posts_extend_them() -> None:
@@ -79,6 +79,30 @@ def test_site_fingerprints_ignore_only_a_feeds_build_time(tmp_path: Path) -> Non
     assert differing(digest(tmp_path / "a"), digest(tmp_path / "b")) == []
     (tmp_path / "b" / "atom.xml").write_text(feed.format("2027-05-05", "2021-01-01"))
     assert differing(digest(tmp_path / "a"), digest(tmp_path / "b")) == ["atom.xml"]
+
+
+@pytest.mark.slow
+def test_a_bench_run_times_every_build_and_finds_nothing_stale(tmp_path: Path) -> None:
+    logged: list[str] = []
+    result = bench_size(4, 1, tmp_path, seed=1, jobs="2", with_pelican=False, log=logged.append)
+    for measurement in (
+        result.full,
+        result.no_change,
+        result.edit,
+        result.warm_no_change,
+        result.warm_edit,
+    ):
+        [sample] = measurement.runs
+        assert sample.seconds > 0 and sample.cpu_seconds > 0 and sample.rss_mb > 20
+    # Each no-change rebuild (fresh and warm) left the site as it was; the last edit
+    # gave what a clean build of the same posts gives.
+    assert result.altered_by_no_change == [[], []]
+    assert result.stale_after_edit == [[]]
+    edited = (tmp_path / "n4" / "site" / result.edited).read_text(encoding="utf-8")
+    assert "(revision 1, warm)" in edited
+    assert "warm: no change" in logged[-1]
+    text = table(result, 1)
+    assert "no-change rebuild, preview" in text and "  in a fresh process" in text
 
 
 def test_pelican_reads_the_converted_posts(tmp_path: Path) -> None:

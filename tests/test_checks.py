@@ -813,12 +813,12 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
 
 
 def _sphinx_build(srcdir: Path, outdir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``sphinx-build`` as ``nox -s build`` runs it."""
+    """``sphinx-build`` as ``nox -s build`` runs it (``python -m healedheart.build``)."""
     return subprocess.run(
         [
             sys.executable,
             "-m",
-            "sphinx",
+            "healedheart.build",
             "-b",
             "dirhtml",
             "-n",

@@ -1,0 +1,316 @@
+"""The preview's builds: in forks of a warm process, and the same site as sphinx-build's.
+
+``healedheart.warm`` runs each build of the preview in a copy of a process that
+has Sphinx loaded already; ``healedheart.preview`` puts it under sphinx-autobuild;
+``healedheart.build`` is sphinx-build without Python's teardown. Here they are
+run as the author runs them (real processes, a copy of the real site), and what
+they write is compared, file by file, with what a fresh process writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sphinx_autobuild.build
+from conftest import REPO
+
+from benchmarks import synthetic
+from benchmarks.run import differing, digest
+from healedheart import preview
+from healedheart.warm import WarmSphinx
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm builds need os.fork")
+
+# Output to a pipe is buffered, as it is for the author's nox (not PYTHONUNBUFFERED).
+ENV = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PYTHONUNBUFFERED")} | {
+    "SOURCE_DATE_EPOCH": "1700000000"
+}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the real site (its pages, templates and code) with six synthetic posts."""
+    return synthetic.write_site(tmp_path / "src", synthetic.generate(6), REPO)
+
+
+def arguments(src: Path, out: Path, *extra: str) -> list[str]:
+    """The arguments ``nox -s build`` gives sphinx-build (noxfile.py)."""
+    doctrees = str(out) + "-doctrees"
+    return ["-b", "dirhtml", "-d", doctrees, "-n", "-W", "--keep-going", "-q", *extra]
+
+
+def cold_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``nox -s build``'s command, in a fresh process: ``python -m healedheart.build``."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "healedheart.build",
+            *arguments(src, out, *extra),
+            str(src),
+            str(out),
+        ],
+        cwd=src,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def warm_build(warm: WarmSphinx, src: Path, out: Path, *extra: str) -> int:
+    return warm.build([*arguments(src, out, *extra), str(src), str(out)])
+
+
+@contextlib.contextmanager
+def warm_sphinx(src: Path, log: Path) -> Iterator[WarmSphinx]:
+    with log.open("w") as output, WarmSphinx(src, env=ENV, stdout=output, stderr=output) as warm:
+        yield warm
+
+
+def retitle(src: Path, title: str) -> Path:
+    post = sorted((src / "posts").rglob("*.md"))[2]
+    synthetic.set_title(post, title)
+    return post
+
+
+# -- healedheart.build ---------------------------------------------------------
+
+
+def test_the_quick_exit_keeps_sphinx_builds_output_and_status(tmp_path: Path) -> None:
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    cmd = [sys.executable, "-m", "healedheart.build", "-b", "dirhtml", ".", str(tmp_path / "out")]
+    result = subprocess.run(cmd, cwd=src, env=ENV, capture_output=True, text=True, timeout=300)
+    # Output to a pipe is buffered: it is all there, up to Sphinx's last line.
+    assert result.returncode == 0, result.stderr
+    assert "build succeeded" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("The HTML pages are in ")
+    assert (tmp_path / "out" / "index.html").is_file()
+
+    missing = subprocess.run(
+        [sys.executable, "-m", "healedheart.build", "-b", "dirhtml", "no-such-folder", "out"],
+        cwd=src,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert missing.returncode == 2
+    assert "Cannot find source directory" in missing.stderr  # Sphinx's own report
+
+
+def test_leaving_flushes_what_was_printed_and_keeps_the_status() -> None:
+    script = "print('all of it', end=''); from healedheart.build import leave; leave(3)"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (3, "all of it")
+
+
+# -- healedheart.warm ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_warm_builds_write_what_a_fresh_sphinx_build_writes(site: Path, tmp_path: Path) -> None:
+    with warm_sphinx(site, tmp_path / "warm.log") as warm:
+        # The first build: the warm process has imported little yet.
+        assert warm_build(warm, site, tmp_path / "warm") == 0
+        loaded = warm.wait_until_ready()
+        # It has now imported what that build imported, from the site's own folder.
+        assert {"ablog", "furo", "myst_parser", "healedheart.speed.traversal"} <= loaded
+        assert cold_build(site, tmp_path / "cold").returncode == 0
+        assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
+
+        # Nothing changed, then a post retitled: the same as a fresh process's
+        # rebuild, and as a clean build of the new sources.
+        assert warm_build(warm, site, tmp_path / "warm") == 0
+        assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
+        retitle(site, "A title changed while the preview ran")
+        assert warm_build(warm, site, tmp_path / "warm") == 0
+        assert cold_build(site, tmp_path / "cold").returncode == 0
+        assert cold_build(site, tmp_path / "clean").returncode == 0
+        warm_site = digest(tmp_path / "warm")
+        assert differing(digest(tmp_path / "cold"), warm_site) == []
+        assert differing(digest(tmp_path / "clean"), warm_site) == []
+        blog = (tmp_path / "warm" / "blog" / "index.html").read_text(encoding="utf-8")
+        assert "A title changed while the preview ran" in blog
+
+        assert (warm.warm_builds, warm.cold_builds, warm.restarts) == (3, 0, 0)
+        assert warm.last_usage is not None and warm.last_usage.peak_rss_mb > 20
+
+
+@pytest.mark.slow
+def test_a_change_to_the_sites_code_starts_a_new_warm_process(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "html"
+    with warm_sphinx(site, tmp_path / "warm.log") as warm:
+        assert warm_build(warm, site, out) == 0
+        warm.wait_until_ready()
+        layout = site / "healedheart" / "layout.py"
+        code = layout.read_text(encoding="utf-8")
+        assert code.count('"Site menu"') == 1
+        layout.write_text(code.replace('"Site menu"', '"The site menu"'), encoding="utf-8")
+        post = retitle(site, "Retitled after a change of code")
+
+        assert warm_build(warm, site, out) == 0
+        assert warm.restarts == 1 and warm.warm_builds == 2
+        page = out / post.relative_to(site).with_suffix("") / "index.html"
+        assert 'aria-label="The site menu"' in page.read_text(encoding="utf-8")
+
+
+def test_without_fork_or_a_warm_process_a_build_runs_in_a_fresh_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    out = tmp_path / "html"
+    with warm_sphinx(src, tmp_path / "warm.log") as warm:
+        assert warm_build(warm, src, out) == 0
+        assert (warm.warm_builds, warm.cold_builds) == (1, 0)
+
+        # The warm process dies (killed, out of memory): the next build runs in a
+        # fresh process, and the one after in a new warm process.
+        warm._process.kill()
+        warm._process.wait()
+        assert warm_build(warm, src, out) == 0
+        assert (warm.warm_builds, warm.cold_builds) == (1, 1)
+        assert warm.last_usage is None
+        assert warm_build(warm, src, out) == 0
+        assert (warm.warm_builds, warm.cold_builds) == (2, 1)
+
+        monkeypatch.delattr(os, "fork")  # as on Windows
+        assert warm_build(warm, src, out) == 0
+        assert (warm.warm_builds, warm.cold_builds) == (2, 2)
+    assert (out / "index.html").is_file()
+
+
+def test_a_warm_build_of_a_bad_post_fails_with_the_checks_words(tmp_path: Path) -> None:
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    (src / "posts" / "2025").mkdir(exist_ok=True)
+    (src / "posts" / "2025" / "no-title.md").write_text(
+        "---\ndate: 2025-01-01\n---\n\nJust text.\n", encoding="utf-8"
+    )
+    with warm_sphinx(src, tmp_path / "warm.log") as warm:
+        assert warm_build(warm, src, tmp_path / "html") == 1
+        assert warm.warm_builds == 1
+    log = (tmp_path / "warm.log").read_text(encoding="utf-8")
+    assert "posts/2025/no-title.md, line 4: The post has no title." in log
+    assert "Traceback" not in log
+
+
+# -- healedheart.preview: sphinx-autobuild with warm builds ----------------------
+
+
+def test_sphinx_autobuilds_builds_go_to_the_warm_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    out, done = tmp_path / "html", tmp_path / "post-build-ran"
+    args = [*arguments(src, out), str(src), str(out)]
+    with warm_sphinx(src, tmp_path / "warm.log") as warm:
+        monkeypatch.setattr(sphinx_autobuild.build, "subprocess", preview._Runner(warm))
+        builder = sphinx_autobuild.build.Builder(
+            args,
+            url_host="127.0.0.1:1",
+            pre_build_commands=[],
+            post_build_commands=[["touch", str(done)]],
+        )
+        builder(changed_paths=())
+        assert warm.warm_builds == 1  # sphinx-autobuild's own call, routed here
+    assert (out / "index.html").is_file()
+    assert done.exists()  # other commands still run as commands
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fetch(url: str) -> str | None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def _wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def _descendants(pid: int) -> dict[int, str]:
+    """The command lines of a process's children and theirs, by process ID (Linux)."""
+    children: dict[int, list[int]] = {}
+    lines: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stat = (entry / "stat").read_text()
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+            lines[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+    found, todo = {}, [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found[child] = lines.get(child, "")
+            todo.append(child)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_preview_rebuilds_a_saved_post_in_the_warm_process(site: Path, tmp_path: Path) -> None:
+    port = _free_port()
+    out = tmp_path / "preview"
+    log = (tmp_path / "preview.log").open("w")
+    server = subprocess.Popen(
+        [
+            *[sys.executable, "-m", "healedheart.preview", "-b", "dirhtml"],
+            *["-d", str(tmp_path / "preview-doctrees"), "-D", "blog_preview=1"],
+            *[str(site), str(out), "--host", "127.0.0.1", "--port", str(port)],
+        ],
+        cwd=site,
+        env=ENV,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl+C goes to the whole group, as in a terminal
+    )
+    try:
+        blog = f"http://127.0.0.1:{port}/blog/"
+        assert _wait_for(lambda: _fetch(blog) is not None, 300), "the preview never served"
+        warm = [pid for pid, line in _descendants(server.pid).items() if "healedheart.warm" in line]
+        assert len(warm) == 1
+
+        retitle(site, "Saved while the preview was open")
+        assert _wait_for(lambda: "Saved while the preview was open" in (_fetch(blog) or ""), 120)
+        assert "/websocket-reload" in (_fetch(blog) or "")  # the page reloads itself
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=60)
+        log.close()
+    output = (tmp_path / "preview.log").read_text(encoding="utf-8")
+    assert output.count("Rebuilding...") >= 1
+    assert "Sphinx exited with exit code" not in output
+    assert "Traceback" not in output
+    assert not Path(f"/proc/{warm[0]}").exists()  # Ctrl+C stopped the warm process too
