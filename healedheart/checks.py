@@ -42,6 +42,7 @@ from mdit_py_plugins.myst_blocks import myst_block_plugin
 
 from . import frontmatter, publishing
 from .frontmatter import Problem
+from .warm import read_state
 
 # Where a build remembers each post's checks (in its doctrees folder).
 REMEMBERED_FILE = "healedheart-checks.pickle"
@@ -1057,8 +1058,7 @@ class Remembered:
         self.old: dict[tuple[str, str, str], Any] = {}
         self.new: dict[tuple[str, str, str], Any] = {}
         try:
-            with path.open("rb") as file:
-                saved = pickle.load(file)
+            saved = read_state(path, "pickle")
             if saved.get("code") == self.code:
                 self.old = saved["posts"]
         except Exception:  # missing, truncated, or from other code: start afresh

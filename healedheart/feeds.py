@@ -48,6 +48,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from . import frontmatter, publishing
+from .warm import read_state
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +289,7 @@ class FeedCache:
     def load(cls, path: Path, base_url: str) -> FeedCache:
         cache = cls(path, base_url)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_state(path, "json")
         except (OSError, ValueError):
             return cache
         if data.get("version") == CACHE_VERSION and data.get("base_url") == base_url:

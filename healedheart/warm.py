@@ -21,30 +21,42 @@ and cold and compare the two trees byte for byte.
   for the next build, so the preview always runs the code on disk. ``conf.py``
   is read afresh by every build anyway. After upgrading a package, restart the
   preview.
+- **What the last build left.** A build starts by reading what the last one
+  saved: Sphinx's environment (``environment.pickle``), the search index, and
+  this package's memories (``kept``, the checks' and the feeds'). Between
+  builds, the warm process reads those same files ahead (:func:`read_state`);
+  the next build takes that copy of a file only if the file is exactly as it
+  was read (same size, modification time and inode), and otherwise reads it
+  itself. It is the copy's own: the warm process keeps its own, untouched.
 - **When it cannot be used** (no ``os.fork``, as on Windows, or the warm process
   died), the build runs in a fresh process instead: slower, never wrong.
 
 :class:`WarmSphinx` is the side that asks for builds (the preview's server,
-``healedheart.preview``, and the benchmark); :func:`serve` is the warm process
-(``python -m healedheart.warm``).
+``healedheart.preview``, and the benchmark); :func:`serve` is the warm process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import gc
 import importlib
 import json
 import os
+import pickle
 import resource
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 #: What the warm process answers when its code is out of date: start another.
 RESTART = "restart"
+#: The warm process. Not ``-m healedheart.warm``: run as ``__main__``, this module
+#: would be loaded twice (``healedheart`` imports it), with two sets of state.
+_WARM_PROCESS = "import sys; from healedheart.warm import main; sys.exit(main(sys.argv[1:]))"
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,14 @@ class Usage:
 
     cpu_seconds: float
     peak_rss_mb: float
+
+
+@dataclass(frozen=True)
+class Ready:
+    """What the warm process holds for the next build."""
+
+    modules: frozenset[str]  #: the modules it has imported
+    files: frozenset[str]  #: the files it has read ahead (paths)
 
 
 class WarmSphinx:
@@ -102,11 +122,12 @@ class WarmSphinx:
             return int(status)
         return self._cold(argv)  # pragma: no cover (a new process is never stale)
 
-    def wait_until_ready(self) -> set[str]:
-        """Wait until the warm process has imported what the last build did; its modules."""
+    def wait_until_ready(self) -> Ready:
+        """Wait until the warm process has imported and read what the last build did."""
         if self._process is None:
-            return set()
-        return set(self._ask({"ping": True})[1])
+            return Ready(frozenset(), frozenset())
+        held = self._ask({"ping": True})[1]
+        return Ready(frozenset(held["modules"]), frozenset(held["files"]))
 
     def close(self) -> None:
         """Stop the warm process (the next build starts another)."""
@@ -144,7 +165,7 @@ class WarmSphinx:
         read_end, write_end = os.pipe()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "healedheart.warm", str(write_end)],
+                [sys.executable, "-c", _WARM_PROCESS, str(write_end)],
                 cwd=self.srcdir,  # so that it imports the site's own healedheart
                 env=self.env,
                 stdin=subprocess.PIPE,
@@ -175,6 +196,122 @@ def _with_path(env: dict[str, str] | None, folder: Path) -> dict[str, str]:
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
     return env
+
+
+# -- What the last build left, read ahead -------------------------------------
+
+
+def _read_pickle(path: str) -> Any:
+    with open(path, "rb") as file:
+        return pickle.load(file)
+
+
+def _read_json(path: str) -> Any:
+    with open(path, encoding="utf-8") as file:
+        return json.load(file)
+
+
+def _read_search_index(path: str) -> Any:
+    from sphinx.search import js_index
+
+    with open(path, encoding="utf-8") as file:
+        return js_index.load(file)
+
+
+#: How each kind of state file is read.
+READERS = {"pickle": _read_pickle, "json": _read_json, "search index": _read_search_index}
+
+_ahead: dict[str, tuple[str, Any, Any]] = {}  # path: (kind, signature, content)
+_asked: dict[str, str] = {}  # path: kind, read by this process (a build) so far
+_wanted: dict[str, str] = {}  # path: kind, read by any build of this warm process
+
+
+def _signature(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+def read_state(path: str | os.PathLike[str], kind: str) -> Any:
+    """The content of a file the last build saved, read as ``kind`` (:data:`READERS`).
+
+    In a build forked from the warm process: the copy it read ahead, if the file
+    has not changed since (each copy is taken once). Otherwise, read now; raises
+    what reading raises (``OSError`` for a missing file, and so on).
+    """
+    path = os.fspath(path)
+    _asked[path] = kind
+    entry = _ahead.pop(path, None)
+    if entry is not None and entry[0] == kind and entry[1] == _signature(path):
+        return entry[2]
+    return READERS[kind](path)
+
+
+def _read_ahead(files: dict[str, str]) -> None:
+    """In the warm process: read ``files`` (path: kind) for the next build.
+
+    Also those the builds before asked for: a build that rendered no list did not
+    read the summaries, but the next may.
+    """
+    _wanted.update(files)
+    gc.unfreeze()
+    _ahead.clear()  # the last build's copies: stale now
+    gc.collect()
+    for path, kind in _wanted.items():
+        before = _signature(path)
+        if before is None or kind not in READERS:
+            continue
+        with contextlib.suppress(Exception):  # the build reads it itself, and says why
+            content = READERS[kind](path)
+            if _signature(path) == before:  # not written to while it was read
+                _ahead[path] = (kind, before, content)
+    # What the warm process holds is never collected by a build's garbage collector:
+    # copied to no purpose, page by page, if it were only looked at.
+    gc.freeze()
+
+
+class _SphinxPickle:
+    """``pickle`` as ``sphinx.application`` sees it: its environment through read_state."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(pickle, name)
+
+    @staticmethod
+    def load(file: Any, **options: Any) -> Any:
+        name = getattr(file, "name", None)
+        if not isinstance(name, str) or options:
+            return pickle.load(file, **options)
+        return read_state(name, "pickle")
+
+
+class _Frozen:
+    """A search index format whose ``load`` gives what was already read."""
+
+    def __init__(self, frozen: Any) -> None:
+        self.frozen = frozen
+
+    def load(self, stream: Any) -> Any:
+        return self.frozen
+
+
+def _install_in_sphinx() -> None:
+    """In the warm process: Sphinx reads its environment and search index by read_state."""
+    import sphinx.application
+    from sphinx.search import IndexBuilder, js_index
+
+    sphinx.application.pickle = _SphinxPickle()  # type: ignore[assignment]
+    load_index = IndexBuilder.load
+
+    @functools.wraps(load_index)
+    def load(self: Any, stream: Any, format: Any) -> Any:
+        name = getattr(stream, "name", None)
+        if not isinstance(name, str) or format is not js_index:  # as _read_search_index reads
+            return load_index(self, stream, format)
+        return load_index(self, stream, _Frozen(read_state(name, "search index")))
+
+    IndexBuilder.load = load  # type: ignore[method-assign]
 
 
 # -- The warm process ----------------------------------------------------------
@@ -214,8 +351,8 @@ def import_quietly(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
-def _build_in_fork(request: dict) -> tuple[int, list[str], resource.struct_rusage]:
-    """Fork; the copy runs the build and sends back the modules it imported."""
+def _build_in_fork(request: dict) -> tuple[int, dict[str, Any], resource.struct_rusage]:
+    """Fork; the copy runs the build and sends back the modules and files it read."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy
@@ -231,48 +368,48 @@ def _build_in_fork(request: dict) -> tuple[int, list[str], resource.struct_rusag
 
             status = sphinx_build(request["argv"])
         finally:
-            with contextlib.suppress(OSError), os.fdopen(write_end, "w") as modules:
-                json.dump(sorted(sys.modules), modules)
+            with contextlib.suppress(OSError), os.fdopen(write_end, "w") as used:
+                json.dump({"modules": sorted(sys.modules), "files": _asked}, used)
             leave(status)
     os.close(write_end)
-    with os.fdopen(read_end) as modules:
-        text = modules.read()
+    with os.fdopen(read_end) as used:
+        text = used.read()
     _, wait_status, usage = os.wait4(pid, 0)
-    return os.waitstatus_to_exitcode(wait_status), json.loads(text or "[]"), usage
+    return os.waitstatus_to_exitcode(wait_status), json.loads(text or "{}"), usage
 
 
 def serve(requests: IO[str], replies: IO[str], srcdir: Path) -> None:
     """The warm process: one build per request line, until the requests end."""
     code = _SiteCode(srcdir)
-    import_quietly(["sphinx.cmd.build"])
+    import_quietly(["sphinx.cmd.build", "sphinx.search"])
+    _install_in_sphinx()
     code.note()
     for line in requests:
         request = json.loads(line)
         if "ping" in request:  # answered once the last build's modules are imported
-            replies.write(json.dumps(["ready", sorted(sys.modules)]) + "\n")
+            held = {"modules": sorted(sys.modules), "files": sorted(_ahead)}
+            replies.write(json.dumps(["ready", held]) + "\n")
             replies.flush()
             continue
         if code.changed():
             replies.write(json.dumps([RESTART]) + "\n")
             replies.flush()
             return
-        status, imported, usage = _build_in_fork(request)
+        status, used, usage = _build_in_fork(request)
         cpu = usage.ru_utime + usage.ru_stime
         replies.write(json.dumps(["done", status, cpu, usage.ru_maxrss]) + "\n")
         replies.flush()
-        import_quietly(imported)  # while the author reads the page
+        # While the author reads the page: ready for the next build.
+        import_quietly(used.get("modules", []))
         code.note()
+        _read_ahead(used.get("files", {}))
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m healedheart.warm FD``: serve requests from stdin, answer on FD."""
+    """The warm process (:data:`_WARM_PROCESS`): serve requests from stdin, answer on FD."""
     try:
         with os.fdopen(int(argv[0]), "w") as replies:
             serve(sys.stdin, replies, Path.cwd().resolve())
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl+C in the preview's terminal
         pass
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from conftest import REPO
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
 from healedheart import preview
+from healedheart import warm as warm_module
 from healedheart.warm import WarmSphinx
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm builds need os.fork")
@@ -130,18 +132,26 @@ def test_warm_builds_write_what_a_fresh_sphinx_build_writes(site: Path, tmp_path
     with warm_sphinx(site, tmp_path / "warm.log") as warm:
         # The first build: the warm process has imported little yet.
         assert warm_build(warm, site, tmp_path / "warm") == 0
-        loaded = warm.wait_until_ready()
-        # It has now imported what that build imported, from the site's own folder.
-        assert {"ablog", "furo", "myst_parser", "healedheart.speed.traversal"} <= loaded
+        ready = warm.wait_until_ready()
+        # It has now imported what that build imported, and read what it left.
+        assert {"ablog", "furo", "myst_parser", "healedheart.speed.traversal"} <= ready.modules
+        read_ahead = {Path(path).name for path in ready.files}
+        assert {"healedheart-checks.pickle", "healedheart-summaries.pickle"} <= read_ahead
         assert cold_build(site, tmp_path / "cold").returncode == 0
         assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
 
         # Nothing changed, then a post retitled: the same as a fresh process's
-        # rebuild, and as a clean build of the new sources.
+        # rebuild, and as a clean build of the new sources (each build starting
+        # from what the warm process read ahead).
         assert warm_build(warm, site, tmp_path / "warm") == 0
+        # The first build made Sphinx's environment and search index; this one read them.
+        read_ahead = {Path(path).name for path in warm.wait_until_ready().files}
+        assert {"environment.pickle", "healedheart-feeds.json"} <= read_ahead
+        assert "healedheart-summaries.pickle" in read_ahead  # though this build read none
         assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
         retitle(site, "A title changed while the preview ran")
         assert warm_build(warm, site, tmp_path / "warm") == 0
+        assert "searchindex.js" in {Path(p).name for p in warm.wait_until_ready().files}
         assert cold_build(site, tmp_path / "cold").returncode == 0
         assert cold_build(site, tmp_path / "clean").returncode == 0
         warm_site = digest(tmp_path / "warm")
@@ -209,6 +219,32 @@ def test_a_warm_build_of_a_bad_post_fails_with_the_checks_words(tmp_path: Path) 
     log = (tmp_path / "warm.log").read_text(encoding="utf-8")
     assert "posts/2025/no-title.md, line 4: The post has no title." in log
     assert "Traceback" not in log
+
+
+def test_a_file_read_ahead_is_used_only_as_it_was_and_only_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(warm_module, "_ahead", {})
+    monkeypatch.setattr(warm_module, "_asked", {})
+    monkeypatch.setattr(warm_module, "_wanted", {})
+    monkeypatch.setattr(warm_module.gc, "freeze", lambda: None)  # not this test process's
+    saved = tmp_path / "state.pickle"
+    saved.write_bytes(pickle.dumps({"posts": [1, 2]}))
+    warm_module._read_ahead({str(saved): "pickle", str(tmp_path / "gone.json"): "json"})
+    ahead = warm_module._ahead[str(saved)][2]
+    assert list(warm_module._ahead) == [str(saved)]  # a missing file is not read ahead
+
+    taken = warm_module.read_state(saved, "pickle")
+    assert taken is ahead and taken == {"posts": [1, 2]}
+    assert warm_module.read_state(saved, "pickle") is not ahead  # once: then from disk
+    assert warm_module._asked == {str(saved): "pickle"}  # for the next read ahead
+
+    warm_module._read_ahead({})  # what was asked for before, again
+    assert list(warm_module._ahead) == [str(saved)]
+    saved.write_bytes(pickle.dumps({"posts": [3]}))  # the build before this one wrote it
+    assert warm_module.read_state(saved, "pickle") == {"posts": [3]}
+    with pytest.raises(FileNotFoundError):
+        warm_module.read_state(tmp_path / "gone.json", "json")
 
 
 # -- healedheart.preview: sphinx-autobuild with warm builds ----------------------

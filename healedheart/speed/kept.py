@@ -20,6 +20,8 @@ import docutils
 import sphinx
 from sphinx.application import Sphinx
 
+from ..warm import read_state
+
 
 def build_inputs(app: Sphinx, *more: Any) -> tuple[Any, ...]:
     """What rendered HTML depends on besides its key (and ``more``: the caller's own)."""
@@ -39,8 +41,7 @@ def build_inputs(app: Sphinx, *more: Any) -> tuple[Any, ...]:
 def load(app: Sphinx, filename: str, inputs: tuple[Any, ...]) -> Any | None:
     """What the last build saved as ``filename``, if it was built from the same ``inputs``."""
     with contextlib.suppress(Exception):  # missing, damaged, from other code
-        with open(Path(app.doctreedir) / filename, "rb") as file:
-            saved = pickle.load(file)
+        saved = read_state(Path(app.doctreedir) / filename, "pickle")
         if saved["inputs"] == inputs:
             return saved["data"]
     return None

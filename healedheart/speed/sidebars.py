@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
@@ -61,7 +61,7 @@ def targets(html: str, uri: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def links_to(paths: frozenset[str], uri: str) -> bool:
+def links_to(paths: Iterable[str], uri: str) -> bool:
     """Whether any of ``paths`` is the page at ``uri`` or below it."""
     page = "/" + uri
     return any(path == page or path.startswith(page) for path in paths)
