@@ -1112,11 +1112,10 @@ def check_site(
     posts: list[Post] = []
     if paths is None:
         paths = publishing.post_paths(root, list(settings.post_patterns))
-    for path in paths:
+    for path, rel in zip(paths, publishing.relative_names(paths, root), strict=True):
         if remembered is None:
             post, found, small = check_post(root, path, today)
         else:
-            rel = path.relative_to(root).as_posix()
             post, found, small = remembered.check(rel, path.read_bytes(), today)
         posts.append(post)
         serious.extend(found)
@@ -1179,7 +1178,8 @@ def check_before_build(app: Any, config: Any) -> None:
     # Listed once per build; publishing.exclude_unpublished (next) uses the same list.
     resolved = srcdir.resolve()
     paths = publishing.post_paths(resolved, list(settings.post_patterns))
-    app.healedheart_post_paths = [srcdir / path.relative_to(resolved) for path in paths]
+    names = publishing.relative_names(paths, resolved)
+    app.healedheart_post_paths = [srcdir / name for name in names]
     report = check_site(srcdir, settings, remembered, paths)
     remembered.save()
     stopping = report.serious if config.blog_preview else report.problems
@@ -1194,8 +1194,7 @@ def check_before_build(app: Any, config: Any) -> None:
             logger.error(str(problem))
         else:
             logger.warning(str(problem), type="healedheart", subtype="check")
-    posts = {p.relative_to(srcdir).as_posix() for p in app.healedheart_post_paths}
-    left_out = sorted({problem.path for problem in report.serious} & posts)
+    left_out = sorted({problem.path for problem in report.serious} & set(names))
     if left_out:
         escaped = map(publishing.escape_glob, left_out)
         config.exclude_patterns = [*config.exclude_patterns, *escaped]

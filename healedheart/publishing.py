@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,13 +65,29 @@ def post_paths(srcdir: Path, patterns: list[str] | str) -> list[Path]:
     """Every post file under ``srcdir`` matching ABlog's ``blog_post_pattern``."""
     if isinstance(patterns, str):
         patterns = [patterns]
-    found: set[Path] = set()
+    found: set[str] = set()
     for pattern in patterns:
         for name in glob.glob(str(srcdir / pattern), recursive=True):
-            path = Path(name)
-            if path.is_file() and path.suffix == ".md":
-                found.add(path)
-    return sorted(found)
+            if name.endswith(".md") and os.path.isfile(name):
+                found.add(name)
+    return sorted(map(Path, found))
+
+
+def relative_names(paths: Iterable[Path], root: Path) -> list[str]:
+    """Each of ``paths`` (files under ``root``) relative to it, '/'-separated.
+
+    As ``path.relative_to(root).as_posix()``, without making new paths: a build
+    asks this of every post, several times.
+    """
+    prefix = os.path.join(os.fspath(root), "")
+    names = []
+    for path in paths:
+        name = os.fspath(path)
+        if name.startswith(prefix):
+            names.append(name[len(prefix) :].replace(os.sep, "/"))
+        else:
+            names.append(path.relative_to(root).as_posix())
+    return names
 
 
 def statuses(
@@ -81,8 +98,9 @@ def statuses(
     ``paths``: the post files under ``srcdir``, if already listed (``post_paths``).
     """
     result, problems = [], []
-    for path in post_paths(srcdir, patterns) if paths is None else paths:
-        rel = path.relative_to(srcdir).as_posix()
+    if paths is None:
+        paths = post_paths(srcdir, patterns)
+    for path, rel in zip(paths, relative_names(paths, srcdir), strict=True):
         try:
             matter = frontmatter.read(path, rel)
         except frontmatter.PostError as exc:

@@ -56,6 +56,12 @@ def _head(page: Path) -> str:
     return data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
 
 
+def _noindex(page: Path) -> bool:
+    """Whether the page asks search engines not to list it (a robots meta tag)."""
+    head = _head(page)
+    return "noindex" in head.lower() and _NOINDEX.search(head) is not None
+
+
 def last_changes(app: Sphinx) -> dict[str, dt.date]:
     """Each published post's and each list page's last change, by page URL."""
 
@@ -107,7 +113,7 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
     for url in list(root.findall(f"{{{NS}}}url")):
         loc = url.findtext(f"{{{NS}}}loc", "")
         page = _file_for(outdir, base, loc)
-        if page is not None and page.is_file() and _NOINDEX.search(_head(page)):
+        if page is not None and page.is_file() and _noindex(page):
             root.remove(url)
             continue
         day = changes.get(loc)

@@ -48,6 +48,7 @@ _AS_LISTS_ASK = (True, False)  # drop_h1, img_url
 # What rendering an excerpt sets on the builder, for one page (see _as_if_rendered).
 _PAGE_STATE = ("imgpath", "dlpath", "secnumbers", "fignumbers", "current_docname")
 _PLAIN = "plain"  # first item of the key of a plain excerpt's HTML
+_PAGE_PATHS = "_healedheart_excerpt_page_paths"  # a page's image and download paths
 # Where a build leaves its plain excerpts for the next (in its doctrees folder).
 SAVED_FILE = "healedheart-excerpts.pickle"
 
@@ -182,12 +183,24 @@ def _same_on_every_page(post: Post) -> bool:
 def _as_if_rendered(app: Sphinx, pagename: str, img_url: bool) -> None:
     # The builder attributes ablog.blog.html_builder_write_doc sets for `pagename`.
     builder = app.builder
-    target = builder.get_target_uri(pagename)
-    if img_url and app.config.blog_baseurl:
-        builder.imgpath = urljoin(app.config.blog_baseurl, "_images")
-    else:
-        builder.imgpath = relative_uri(target, "_images")
-    builder.dlpath = relative_uri(target, "_downloads")
+    paths = _page_paths(app)
+    found = paths.get((pagename, img_url))
+    if found is None:  # worked out once per page and build: a list asks once per post
+        target = builder.get_target_uri(pagename)
+        if img_url and app.config.blog_baseurl:
+            imgpath = urljoin(app.config.blog_baseurl, "_images")
+        else:
+            imgpath = relative_uri(target, "_images")
+        found = paths[pagename, img_url] = (imgpath, relative_uri(target, "_downloads"))
+    builder.imgpath, builder.dlpath = found
     builder.secnumbers = {}
     builder.fignumbers = {}
     builder.current_docname = pagename
+
+
+def _page_paths(app: Sphinx) -> dict[tuple[str, bool], tuple[str, str]]:
+    paths = getattr(app, _PAGE_PATHS, None)
+    if paths is None:
+        paths = {}
+        setattr(app, _PAGE_PATHS, paths)
+    return paths
