@@ -249,6 +249,11 @@ def read_state(path: str | os.PathLike[str], kind: str) -> Any:
     return READERS[kind](path)
 
 
+def expect_state(path: str | os.PathLike[str], kind: str) -> None:
+    """Say that builds may read ``path`` as ``kind``, though this one has not (yet)."""
+    _asked.setdefault(os.fspath(path), kind)
+
+
 def _read_ahead(files: dict[str, str]) -> None:
     """In the warm process: read ``files`` (path: kind) for the next build.
 

@@ -147,11 +147,10 @@ def test_warm_builds_write_what_a_fresh_sphinx_build_writes(site: Path, tmp_path
         # The first build made Sphinx's environment and search index; this one read them.
         read_ahead = {Path(path).name for path in warm.wait_until_ready().files}
         assert {"environment.pickle", "healedheart-feeds.json"} <= read_ahead
-        assert "healedheart-summaries.pickle" in read_ahead  # though this build read none
+        assert {"healedheart-summaries.pickle", "searchindex.js"} <= read_ahead  # not read
         assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
         retitle(site, "A title changed while the preview ran")
         assert warm_build(warm, site, tmp_path / "warm") == 0
-        assert "searchindex.js" in {Path(p).name for p in warm.wait_until_ready().files}
         assert cold_build(site, tmp_path / "cold").returncode == 0
         assert cold_build(site, tmp_path / "clean").returncode == 0
         warm_site = digest(tmp_path / "warm")

@@ -31,6 +31,7 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from ..warm import expect_state
 from . import unchanged
 
 
@@ -43,6 +44,8 @@ def remember_stems(app: Sphinx) -> None:
 
     dump_search_index = builder.dump_search_index
     state = {"unchanged": False}
+    # Read only when a page changed; the warm preview reads it ahead anyway.
+    expect_state(Path(builder.outdir) / builder.searchindex_filename, "search index")
 
     # The HTML builder creates its index, then loads the previous one into it.
     @functools.wraps(load_indexer)

@@ -35,6 +35,7 @@ from jinja2 import pass_context
 from sphinx.application import Sphinx
 
 from .. import readingtime
+from ..warm import expect_state
 from . import kept
 from .sidebars import code_of, folder_of, links_to
 
@@ -123,6 +124,8 @@ def offer_to_templates(app: Sphinx) -> None:
     environment = kept.template_environment(app)
     if environment is None:
         return
+    # Read only when a list is rendered; the warm preview reads it ahead anyway.
+    expect_state(Path(app.doctreedir) / SAVED_FILE, "pickle")
     memory = SummaryMemory(app)
     setattr(app, _MEMORY, memory)
 
