@@ -911,7 +911,7 @@ class _Files:
             if part not in self._listing(folder):
                 return False
             folder = f"{folder}/{part}" if folder else part
-        return (self.root / path).is_file()
+        return os.path.isfile(os.path.join(self.root, path))
 
     def with_other_capitals(self, path: str) -> str | None:
         """The file at ``path`` spelt with other capitals, if there is one."""

@@ -70,7 +70,8 @@ def post_paths(srcdir: Path, patterns: list[str] | str) -> list[Path]:
         for name in glob.glob(str(srcdir / pattern), recursive=True):
             if name.endswith(".md") and os.path.isfile(name):
                 found.add(name)
-    return sorted(map(Path, found))
+    # In the order of the paths (part by part), sorted without making them first.
+    return [Path(name) for name in sorted(found, key=lambda name: name.split(os.sep))]
 
 
 def relative_names(paths: Iterable[Path], root: Path) -> list[str]:

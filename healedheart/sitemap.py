@@ -46,20 +46,22 @@ def _file_for(outdir: Path, base_url: str, loc: str) -> Path | None:
     return path
 
 
-def _head(page: Path) -> str:
+def _head(page: Path) -> bytes:
     """The page's ``<head>`` (where a robots meta tag counts), without reading it all."""
     with page.open("rb") as file:
         data = file.read(32768)
         if b"</head>" not in data:
             data += file.read()
     end = data.find(b"</head>")
-    return data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace")
+    return data[: end if end >= 0 else len(data)]
 
 
 def _noindex(page: Path) -> bool:
     """Whether the page asks search engines not to list it (a robots meta tag)."""
     head = _head(page)
-    return "noindex" in head.lower() and _NOINDEX.search(head) is not None
+    if b"noindex" not in head.lower():  # most pages: no need to read it as text
+        return False
+    return _NOINDEX.search(head.decode("utf-8", errors="replace")) is not None
 
 
 def last_changes(app: Sphinx) -> dict[str, dt.date]:
