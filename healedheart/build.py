@@ -39,6 +39,7 @@ def main(argv: Sequence[str]) -> NoReturn:
     """Run ``sphinx-build argv`` and exit with its status."""
     from sphinx.cmd.build import main as sphinx_build
 
+    sys.argv[0] = "sphinx-build"  # the name its messages give ("usage: sphinx-build ...")
     leave(sphinx_build(list(argv)))
 
 
