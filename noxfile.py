@@ -124,7 +124,7 @@ def new(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run every test: the site is built and opened in Chromium (Debian's /usr/bin/chromium)."""
-    install(session, "site", "test")
+    install(session, "site", "preview", "test")  # preview: tests/test_warm.py runs it
     session.run("pytest", *session.posargs)
 
 
