@@ -241,7 +241,7 @@ def read_state(path: str | os.PathLike[str], kind: str) -> Any:
     has not changed since (each copy is taken once). Otherwise, read now; raises
     what reading raises (``OSError`` for a missing file, and so on).
     """
-    path = os.fspath(path)
+    path = os.path.abspath(path)  # the warm process reads from another folder
     _asked[path] = kind
     entry = _ahead.pop(path, None)
     if entry is not None and entry[0] == kind and entry[1] == _signature(path):
@@ -251,7 +251,7 @@ def read_state(path: str | os.PathLike[str], kind: str) -> Any:
 
 def expect_state(path: str | os.PathLike[str], kind: str) -> None:
     """Say that builds may read ``path`` as ``kind``, though this one has not (yet)."""
-    _asked.setdefault(os.fspath(path), kind)
+    _asked.setdefault(os.path.abspath(path), kind)
 
 
 def _read_ahead(files: dict[str, str]) -> None:
