@@ -676,31 +676,3 @@ def test_kept_summaries_are_those_that_may_still_be_shown() -> None:
         key("b", "B", "blog"): "b on blog",
         key("a", "A, retitled", "blog"): "a retitled, on blog",
     }
-
-
-@pytest.mark.parametrize("speedups", [True, False], ids=["trusted", "sandboxed"])
-def test_templates_run_without_the_sandbox_checks_only_with_the_speedups(
-    tmp_path: Path, speedups: bool
-) -> None:
-    import jinja2
-    import jinja2.sandbox
-
-    overrides = {"blog_speedups": speedups}
-    app, _, warnings = run_sphinx(
-        REPO / "tests" / "roots" / "test-basic", tmp_path / "html", tmp_path / "dt", overrides
-    )
-    assert warnings == ""
-    environment = app.builder.templates.environment
-    assert isinstance(environment, jinja2.sandbox.SandboxedEnvironment)  # same compiled code
-    plain = environment.getattr.__func__ is jinja2.Environment.getattr
-    assert plain == speedups
-    # Attributes, items and calls give what the sandbox gives...
-    source = "{{ page.title }} {{ page['n'] }} {{ shout(page.title) }} {{ page.missing }}."
-    sandbox = jinja2.sandbox.SandboxedEnvironment(autoescape=environment.autoescape)
-    page = {"title": "A & B", "n": 2}
-    expected = sandbox.from_string(source).render(page=page, shout=str.upper)
-    assert environment.from_string(source).render(page=page, shout=str.upper) == expected
-    assert expected == "A & B 2 A & B ."
-    # ...but only the sandbox refuses what is unsafe.
-    unsafe = environment.from_string("{{ page.__class__ is defined }}").render(page=page)
-    assert unsafe == str(speedups)

@@ -40,9 +40,7 @@ job:
   three times per post, and MyST reads front matter with PyYAML's LibYAML loader.
 - ``traversal``: a walk of a document's tree (``findall``, some sixty per post)
   uses one generator, not one per node.
-- ``templates``: the compiled Jinja templates are kept between builds, and run
-  without the sandbox's checks on every attribute, item and call (the site's
-  templates are trusted; no text anyone writes is a template).
+- ``templates``: the compiled Jinja templates are kept between builds.
 - ``assets``: each stylesheet's and script's checksum (``?v=``) is looked up
   once per build, not once per page.
 - ``generated``: in a parallel build (``-j``), the pages extensions generate
@@ -101,7 +99,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", excerpts.start_build)
     app.connect("builder-inited", search.remember_stems)
     app.connect("builder-inited", templates.keep_compiled_templates)
-    app.connect("builder-inited", templates.trust_the_templates)
     app.connect("builder-inited", sidebars.offer_to_templates)
     app.connect("builder-inited", summaries.offer_to_templates)
     app.connect("builder-inited", assets.start_build)
