@@ -47,7 +47,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from healedheart.warm import WarmSphinx
+from healedheart.warm import WarmSphinx, with_site_path
 
 from . import pelican_site, synthetic
 
@@ -158,20 +158,13 @@ def sphinx_command(
 ) -> list[str]:
     """The build command of ``nox -s build`` (``healedheart.build``), for another folder.
 
-    Run it with ``srcdir`` on ``PYTHONPATH`` (:func:`site_env`): it is that folder's
-    ``healedheart`` that builds (``-P``: not one in the current folder).
+    Run it with ``srcdir`` on ``PYTHONPATH`` (``healedheart.warm.with_site_path``): it
+    is that folder's ``healedheart`` that builds (``-P``: not one in the current folder).
     """
     args = sphinx_arguments(srcdir, outdir, doctrees, jobs, defines)
     if not (srcdir / "healedheart" / "build.py").exists():  # an older site (--site)
         return [sys.executable, "-P", "-m", "sphinx", *args]
     return [sys.executable, "-P", "-m", "healedheart.build", *args]
-
-
-def site_env(srcdir: Path) -> dict[str, str]:
-    """This process's environment, with ``srcdir`` first on the module search path."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(srcdir), env.get("PYTHONPATH")]))
-    return env
 
 
 def measure_warm(warm: WarmSphinx, args: Sequence[str]) -> Sample:
@@ -307,7 +300,7 @@ def bench_size(
         pelican = pelican_site.command(pelican_root, pelican_out)
     edited = post_to_edit(posts)
     result = SizeResult(n, edited.path, pelican=Measurement() if with_pelican else None)
-    env = site_env(srcdir)
+    env = with_site_path(None, srcdir)
 
     def clean_build() -> Sample:
         for folder in (outdir, doctrees):

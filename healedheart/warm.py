@@ -185,13 +185,13 @@ class WarmSphinx:
             # -P: the site's healedheart (on PYTHONPATH), not one in the current folder
             [sys.executable, "-P", "-m", "healedheart.build", *argv],
             cwd=os.getcwd(),
-            env=_with_path(self.env, self.srcdir),
+            env=with_site_path(self.env, self.srcdir),
             stdout=self.stdout,
             stderr=self.stderr,
         )
 
 
-def _with_path(env: dict[str, str] | None, folder: Path) -> dict[str, str]:
+def with_site_path(env: dict[str, str] | None, folder: Path) -> dict[str, str]:
     """``env`` (or this process's), with ``folder`` first on the module search path."""
     env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
@@ -327,23 +327,16 @@ class _SiteCode:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.seen: dict[str, int | None] = {}
+        self.seen: dict[str, tuple[int, int, int] | None] = {}
 
     def note(self) -> None:
         for module in list(sys.modules.values()):
             path = getattr(module, "__file__", None)
             if path and path not in self.seen and Path(path).is_relative_to(self.folder):
-                self.seen[path] = _mtime(path)
+                self.seen[path] = _signature(path)
 
     def changed(self) -> bool:
-        return any(_mtime(path) != mtime for path, mtime in self.seen.items())
-
-
-def _mtime(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
+        return any(_signature(path) != seen for path, seen in self.seen.items())
 
 
 def import_quietly(names: Iterable[str]) -> None:
@@ -392,22 +385,22 @@ def serve(requests: IO[str], replies: IO[str], srcdir: Path) -> None:
     for line in requests:
         request = json.loads(line)
         if "ping" in request:  # answered once the last build's modules are imported
-            held = {"modules": sorted(sys.modules), "files": sorted(_ahead)}
-            replies.write(json.dumps(["ready", held]) + "\n")
-            replies.flush()
+            _reply(replies, "ready", {"modules": sorted(sys.modules), "files": sorted(_ahead)})
             continue
         if code.changed():
-            replies.write(json.dumps([RESTART]) + "\n")
-            replies.flush()
+            _reply(replies, RESTART)
             return
         status, used, usage = _build_in_fork(request)
-        cpu = usage.ru_utime + usage.ru_stime
-        replies.write(json.dumps(["done", status, cpu, usage.ru_maxrss]) + "\n")
-        replies.flush()
+        _reply(replies, "done", status, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
         # While the author reads the page: ready for the next build.
         import_quietly(used.get("modules", []))
         code.note()
         _read_ahead(used.get("files", {}))
+
+
+def _reply(replies: IO[str], *answer: Any) -> None:
+    replies.write(json.dumps(answer) + "\n")
+    replies.flush()
 
 
 def main(argv: Sequence[str]) -> int:

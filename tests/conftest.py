@@ -11,6 +11,7 @@ import copy
 import io
 import os
 import shutil
+import subprocess
 import sys
 import zlib
 from collections.abc import Callable
@@ -120,6 +121,29 @@ class BuiltSite:
                 data = header + zlib.decompress(body)
             result[path.relative_to(self.outdir).as_posix()] = data.decode("utf-8", "replace")
         return result
+
+
+def healedheart_build(
+    srcdir: Path,
+    outdir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """``nox -s build``'s command in a fresh process: ``python -m healedheart.build``.
+
+    Runs ``healedheart.build ARGS SRCDIR OUTDIR`` in ``cwd`` (by default ``srcdir``),
+    its output captured as text.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "healedheart.build", *args, str(srcdir), str(outdir)],
+        cwd=cwd or srcdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def run_sphinx(

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, ROOTS, run_sphinx
+from conftest import REPO, ROOTS, healedheart_build, run_sphinx
 
 from healedheart import __main__ as cli
 from healedheart import checks
@@ -814,26 +814,9 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
 
 def _sphinx_build(srcdir: Path, outdir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``sphinx-build`` as ``nox -s build`` runs it (``python -m healedheart.build``)."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "healedheart.build",
-            "-b",
-            "dirhtml",
-            "-n",
-            "-W",
-            "--keep-going",
-            *extra,
-            str(srcdir),
-            str(outdir),
-        ],
-        cwd=srcdir,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    strict = ("-b", "dirhtml", "-n", "-W", "--keep-going", *extra)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return healedheart_build(srcdir, outdir, *strict, env=env, timeout=300)
 
 
 def _build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> tuple[int, str, str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import sphinx_autobuild.build
-from conftest import REPO
+from conftest import REPO, healedheart_build
 
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
@@ -53,21 +53,7 @@ def arguments(src: Path, out: Path, *extra: str) -> list[str]:
 
 def cold_build(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     """``nox -s build``'s command, in a fresh process: ``python -m healedheart.build``."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "healedheart.build",
-            *arguments(src, out, *extra),
-            str(src),
-            str(out),
-        ],
-        cwd=src,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return healedheart_build(src, out, *arguments(src, out, *extra), env=ENV)
 
 
 def warm_build(warm: WarmSphinx, src: Path, out: Path, *extra: str) -> int:
@@ -91,21 +77,15 @@ def retitle(src: Path, title: str) -> Path:
 
 def test_the_quick_exit_keeps_sphinx_builds_output_and_status(tmp_path: Path) -> None:
     src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
-    cmd = [sys.executable, "-m", "healedheart.build", "-b", "dirhtml", ".", str(tmp_path / "out")]
-    result = subprocess.run(cmd, cwd=src, env=ENV, capture_output=True, text=True, timeout=300)
+    result = healedheart_build(src, tmp_path / "out", "-b", "dirhtml", env=ENV)
     # Output to a pipe is buffered: it is all there, up to Sphinx's last line.
     assert result.returncode == 0, result.stderr
     assert "build succeeded" in result.stdout
     assert result.stdout.rstrip().splitlines()[-1].startswith("The HTML pages are in ")
     assert (tmp_path / "out" / "index.html").is_file()
 
-    missing = subprocess.run(
-        [sys.executable, "-m", "healedheart.build", "-b", "dirhtml", "no-such-folder", "out"],
-        cwd=src,
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    missing = healedheart_build(
+        src / "no-such-folder", src / "out", "-b", "dirhtml", cwd=src, env=ENV
     )
     assert missing.returncode == 2
     assert "Cannot find source directory" in missing.stderr  # Sphinx's own report

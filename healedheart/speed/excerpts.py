@@ -65,6 +65,7 @@ def start_build(app: Sphinx) -> None:
     if app.config.blog_speedups:
         memory = dict(kept.load(app, SAVED_FILE, kept.build_inputs(app)) or {})
     setattr(app, _MEMORY, memory)
+    setattr(app, _PAGE_PATHS, {})
 
 
 def save_plain_excerpts(app: Sphinx, exception: Exception | None) -> None:
@@ -183,7 +184,7 @@ def _same_on_every_page(post: Post) -> bool:
 def _as_if_rendered(app: Sphinx, pagename: str, img_url: bool) -> None:
     # The builder attributes ablog.blog.html_builder_write_doc sets for `pagename`.
     builder = app.builder
-    paths = _page_paths(app)
+    paths: dict[tuple[str, bool], tuple[str, str]] = getattr(app, _PAGE_PATHS)
     found = paths.get((pagename, img_url))
     if found is None:  # worked out once per page and build: a list asks once per post
         target = builder.get_target_uri(pagename)
@@ -196,11 +197,3 @@ def _as_if_rendered(app: Sphinx, pagename: str, img_url: bool) -> None:
     builder.secnumbers = {}
     builder.fignumbers = {}
     builder.current_docname = pagename
-
-
-def _page_paths(app: Sphinx) -> dict[tuple[str, bool], tuple[str, str]]:
-    paths = getattr(app, _PAGE_PATHS, None)
-    if paths is None:
-        paths = {}
-        setattr(app, _PAGE_PATHS, paths)
-    return paths
