@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ablog.blog import Post
+from ablog.blog import Blog, Post
 from sphinx.application import Sphinx
 
 from . import publishing
@@ -76,6 +76,11 @@ def forget_index(app: Sphinx, *_args: Any) -> None:
     """``env-updated``: the posts may have changed; the next page builds a new index."""
     if hasattr(app, _APP_ATTRIBUTE):
         delattr(app, _APP_ATTRIBUTE)
+
+
+def prepare(app: Sphinx) -> None:
+    """Build this build's index now (before ``-j`` writers are forked, so that they share it)."""
+    _index(app, Blog(app))
 
 
 def _index(app: Sphinx, blog: Any) -> RelatedIndex:

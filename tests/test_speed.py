@@ -18,6 +18,7 @@ import queue
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -30,14 +31,17 @@ from docutils import nodes
 from docutils.utils import new_document
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.errors import SphinxParallelError
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 from sphinx.util.logging import NAMESPACE, VERBOSE
 from sphinx.util.osutil import relative_uri
 from sphinx.util.parallel import ParallelTasks
+from sphinx.util.parallel import make_chunks as sphinx_make_chunks
 
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
-from healedheart.speed import excerpts, postcopies, unchanged
+from healedheart import related
+from healedheart.speed import excerpts, parallel, postcopies, unchanged
 
 LINKED_EXCERPT = """\
 ---
@@ -553,6 +557,19 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
             writers.append(tasks.nproc)
         add_task(tasks, task_func, arg, result_func)
 
+    # Started promptly: the main process offers a free writer the next part after each
+    # document it resolves, not only when it hands over a part.
+    offered: list[str] = []
+    start_waiting = parallel.PromptTasks.start_waiting
+    monkeypatch.setattr(
+        parallel.PromptTasks,
+        "start_waiting",
+        lambda tasks: offered.append(type(tasks).__name__) or start_waiting(tasks),
+    )
+    # What every writer needs is worked out once, in the main process, before any is forked.
+    built_by = tmp_path / "built-by"
+    for owner, name in ((related.RelatedIndex, "__init__"), (ablog.blog, "link_posts")):
+        monkeypatch.setattr(owner, name, _noting_pid(getattr(owner, name), built_by))
     sent_back: list[int] = []  # the levels of the log records workers sent back
     handle = sphinx.util.parallel.logger.handle
     monkeypatch.setattr(
@@ -569,17 +586,89 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     assert read > 60
     assert sorted(merged) == [read // 2, read - read // 2]
     assert writers and set(writers) == {2}
+    # Every resolved document but the first (written by the main process itself).
+    assert offered == ["Tasks"] * (read - 1)
+    assert set(built_by.read_text().split()) == {str(os.getpid())}
     # Sphinx's debug records (every event's arguments, written out) are not made at
     # all when the build would not show them; before, thousands came back to be dropped.
     assert [level for level in sent_back if level < logging.INFO] == []
 
     merged.clear()
     writers.clear()
+    offered.clear()
     synthetic.set_title(src / posts[30].path, "A new title")
     app, _, warnings = run_sphinx(src, out, doctrees, fresh=False, parallel=2)
     assert warnings == ""
     assert "A new title" in (out / posts[30].path.removesuffix(".md") / "index.html").read_text()
-    assert (merged, writers) == ([], [])
+    assert (merged, writers, offered) == ([], [], [])
+
+
+def _noting_pid(function: Any, path: Path) -> Any:
+    """``function``, noting in ``path`` the process it runs in (a worker's memory is its own)."""
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        with path.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        return function(*args, **kwargs)
+
+    return noting
+
+
+def _wait_for(path: Path, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _touch(path: Path) -> None:
+    path.touch()
+
+
+def _fail(path: Path) -> None:
+    raise RuntimeError(f"cannot write {path.name}")
+
+
+def test_a_waiting_writer_starts_as_soon_as_a_process_is_free(tmp_path: Path) -> None:
+    """Sphinx's ``ParallelTasks`` starts a waiting task only when given another, or joined."""
+    tasks = parallel.PromptTasks(1)
+    first, second = tmp_path / "first", tmp_path / "second"
+    tasks.add_task(_touch, first)
+    tasks.add_task(_touch, second)
+    assert _wait_for(first, 10)
+    time.sleep(0.5)  # the first process has long finished: Sphinx's own class starts nothing
+    assert not second.exists()
+    tasks.start_waiting()  # what the main process now does after each document it resolves
+    assert _wait_for(second, 10)
+    tasks.join()
+
+
+def test_a_writer_that_failed_stops_the_writing_at_once(tmp_path: Path) -> None:
+    tasks = parallel.PromptTasks(1)
+    tasks.add_task(_fail, tmp_path / "a-post")
+    waiting = tmp_path / "waiting"
+    tasks.add_task(_touch, waiting)
+    with pytest.raises(SphinxParallelError, match="cannot write a-post"):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            tasks.start_waiting()
+            time.sleep(0.01)
+    assert not waiting.exists()
+    assert tasks._pworking == 0  # nothing left running
+
+
+def test_the_first_part_written_in_parallel_is_short() -> None:
+    names = [f"posts/{i:04}" for i in range(1003)]
+    parts = parallel.write_parts(names, 2)
+    sphinx_parts = sphinx_make_chunks(names, 2)
+    assert len(parts[0]) == parallel.FIRST_WRITE_PART
+    assert parts[2:] == sphinx_parts[1:]
+    assert [name for part in parts for name in part] == names
+    # Parts too short to cut are Sphinx's own.
+    assert parallel.write_parts(names[:60], 2) == sphinx_make_chunks(names[:60], 2)
+    assert parallel.write_parts([], 2) == []
 
 
 @pytest.mark.parametrize(
