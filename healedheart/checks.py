@@ -21,6 +21,7 @@ import datetime as dt
 import difflib
 import functools
 import hashlib
+import multiprocessing
 import os
 import pickle
 import posixpath
@@ -28,6 +29,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -654,16 +656,6 @@ def _title_problem(path: str, body: _Body, text: str, end_line: int) -> Problem 
     )
 
 
-def check_post(root: Path, path: Path, today: dt.date) -> tuple[Post, list[Problem], list[Problem]]:
-    """Check one post on its own.
-
-    Return what the site-wide checks need, its serious problems, and its minor
-    ones (see :attr:`Report.minor`).
-    """
-    rel = path.relative_to(root).as_posix()
-    return _check_post_bytes(rel, path.read_bytes(), today)
-
-
 def _check_post_bytes(
     rel: str, data: bytes, today: dt.date
 ) -> tuple[Post, list[Problem], list[Problem]]:
@@ -1064,16 +1056,20 @@ class Remembered:
         except Exception:  # missing, truncated, or from other code: start afresh
             self.old = {}
 
-    def check(self, rel: str, data: bytes, today: dt.date):
-        key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest(), today.isoformat())
-        found = self.old.get(key)
-        if found is None:
-            found = _check_post_bytes(rel, data, today)
-        self.new[key] = found
+    @staticmethod
+    def _key(rel: str, data: bytes, today: dt.date) -> tuple[str, str, str]:
+        return (rel, hashlib.blake2b(data, digest_size=16).hexdigest(), today.isoformat())
+
+    def recall(self, rel: str, data: bytes, today: dt.date):
+        """What the last build found in these bytes on this day, or None."""
+        return self.old.get(self._key(rel, data, today))
+
+    def keep(self, rel: str, data: bytes, today: dt.date, found) -> None:
+        """Remember what was found in these bytes, for the next build."""
+        self.new[self._key(rel, data, today)] = found
         if found[0].matter is not None:
             # The statuses, the sitemap and the feeds read it too: no need to parse it again.
             frontmatter.remember(data, rel, found[0].matter)
-        return found
 
     def save(self) -> None:
         if self.new == self.old:
@@ -1100,10 +1096,12 @@ def check_site(
     settings: Settings,
     remembered: Remembered | None = None,
     paths: list[Path] | None = None,
+    processes: int = 1,
 ) -> Report:
     """Check every post of the site at ``root``; return every problem found.
 
     ``paths``: the post files, if already listed (``publishing.post_paths``).
+    ``processes``: how many processes may share the posts' own checks.
     """
     root = root.resolve()
     today = publishing.today(settings.timezone, settings.today)
@@ -1112,11 +1110,11 @@ def check_site(
     posts: list[Post] = []
     if paths is None:
         paths = publishing.post_paths(root, list(settings.post_patterns))
-    for path, rel in zip(paths, publishing.relative_names(paths, root), strict=True):
-        if remembered is None:
-            post, found, small = check_post(root, path, today)
-        else:
-            post, found, small = remembered.check(rel, path.read_bytes(), today)
+    files = [
+        (rel, path.read_bytes())
+        for path, rel in zip(paths, publishing.relative_names(paths, root), strict=True)
+    ]
+    for post, found, small in _each_post_checked(files, today, remembered, processes):
         posts.append(post)
         serious.extend(found)
         minor.extend(small)
@@ -1127,6 +1125,47 @@ def check_site(
     minor.extend(_link_problems(root, readable, set(pages), today))
     problems = sorted(set(serious + minor), key=lambda p: (p.path, p.line, p.message))
     return Report(len(posts), problems, set(minor) - set(serious))
+
+
+# Fewer posts to check than this are checked in one process: starting another and
+# sending its findings back costs about as much as checking 50 posts.
+FEW_TO_SHARE = 100
+
+
+def _each_post_checked(
+    files: list[tuple[str, bytes]], today: dt.date, remembered: Remembered | None, processes: int
+) -> list[tuple[Post, list[Problem], list[Problem]]]:
+    """Each post's own checks, in order: remembered, or done now (shared out if many)."""
+    found: list[Any] = [None] * len(files)
+    if remembered is not None:
+        found = [remembered.recall(rel, data, today) for rel, data in files]
+    to_check = [i for i, verdict in enumerate(found) if verdict is None]
+    if processes > 1 and len(to_check) >= FEW_TO_SHARE and hasattr(os, "fork"):
+        # Every process takes every n-th post, so that each gets as many long posts.
+        shares = [to_check[share::processes] for share in range(processes)]
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(processes - 1, mp_context=context) as pool:
+            theirs = [
+                pool.submit(_check_files, [files[i] for i in share], today) for share in shares[1:]
+            ]
+            results = [_check_files([files[i] for i in shares[0]], today)]
+            results += [future.result() for future in theirs]
+        for share, verdicts in zip(shares, results, strict=True):
+            for i, verdict in zip(share, verdicts, strict=True):
+                found[i] = verdict
+    else:
+        for i in to_check:
+            found[i] = _check_post_bytes(*files[i], today)
+    if remembered is not None:
+        for (rel, data), verdict in zip(files, found, strict=True):
+            remembered.keep(rel, data, today, verdict)
+    return found
+
+
+def _check_files(
+    files: list[tuple[str, bytes]], today: dt.date
+) -> list[tuple[Post, list[Problem], list[Problem]]]:
+    return [_check_post_bytes(rel, data, today) for rel, data in files]
 
 
 def format_report(report: Report) -> str:
@@ -1180,7 +1219,7 @@ def check_before_build(app: Any, config: Any) -> None:
     paths = publishing.post_paths(resolved, list(settings.post_patterns))
     names = publishing.relative_names(paths, resolved)
     app.healedheart_post_paths = [srcdir / name for name in names]
-    report = check_site(srcdir, settings, remembered, paths)
+    report = check_site(srcdir, settings, remembered, paths, processes=app.parallel)
     remembered.save()
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)

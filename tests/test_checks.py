@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, ROOTS, healedheart_build, run_sphinx
@@ -807,6 +808,50 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
 
     memory.write_bytes(b"not a pickle")  # a damaged memory is ignored, never trusted
     assert checks.check_site(root, settings, checks.Remembered(memory)).problems == []
+
+
+def test_many_posts_are_checked_on_every_core_with_the_same_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {}
+    for n in range(checks.FEW_TO_SHARE + 21):
+        front = f"date: 2025-01-{n % 28 + 1:02}\ntags: grief"
+        files[f"posts/2025/post-{n:03}.md"] = post(
+            front, f"# Post {n}\n\nSee [the next](post-{n + 1:03}.md).\n"
+        )
+    files["posts/2025/post-007.md"] = post("date: 2025-02-30")  # not a date
+    files["posts/2025/post-050.md"] = post("date: 2025-01-01", "No title.\n")
+    root = make(tmp_path / "site", files)
+    settings = checks.settings_from_conf(root)
+    checked_by = tmp_path / "checked-by"
+    real = checks._check_post_bytes
+
+    def noting(rel: str, *args: Any) -> Any:
+        with checked_by.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        return real(rel, *args)
+
+    monkeypatch.setattr(checks, "_check_post_bytes", noting)
+    alone, shared = (checks.Remembered(tmp_path / f"memory-{n}") for n in (1, 2))
+    report = checks.check_site(root, settings, alone)
+    assert set(checked_by.read_text().split()) == {str(os.getpid())}
+    checked_by.unlink()
+    assert checks.check_site(root, settings, shared, processes=2) == report
+    assert len(set(checked_by.read_text().split())) == 2  # this process and one more
+    assert len(checked_by.read_text().split()) == len(files)  # each post checked once
+    assert shared.new == alone.new  # the same findings remembered for the next build
+    assert {p.path for p in report.problems} == {
+        "posts/2025/post-006.md",  # links to a post left out
+        "posts/2025/post-007.md",
+        "posts/2025/post-050.md",
+        f"posts/2025/post-{checks.FEW_TO_SHARE + 20:03}.md",  # links to a post that is not there
+    }
+    # Remembered, nothing is checked again, in any process.
+    shared.save()
+    checked_by.unlink()
+    remembered = checks.Remembered(shared.path)
+    assert checks.check_site(root, settings, remembered, processes=2) == report
+    assert not checked_by.exists()
 
 
 # -- The build refuses a bad post, in the same words ---------------------------------
