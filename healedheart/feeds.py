@@ -627,9 +627,23 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 
 
 def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
-    """Write every feed (an ``html-collect-pages`` listener, in ABlog's place)."""
+    """Write every feed (an ``html-collect-pages`` listener, in ABlog's place).
+
+    A parallel build (``speed.generated``) may have them written by another
+    process, beside ABlog's pages: it then sets ``app._healedheart_beside_pages``.
+    """
     if not _active(app):
         return []
+    beside_pages = getattr(app, "_healedheart_beside_pages", None)
+    if beside_pages is None:
+        write_every_feed(app)
+    else:
+        beside_pages(write_every_feed)
+    return []
+
+
+def write_every_feed(app: Sphinx) -> None:
+    """Write the feeds' files that changed, and keep what they were made from."""
     feeds = site_feeds(app)
     entries = _entries(app, feeds)
     digests = {docname: entry.digest() for docname, entry in entries.items()}
@@ -648,7 +662,6 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         posts=set(app.config.matched_blog_posts) | set(entries),
         feeds={feed.page for feed in feeds},
     )
-    return []
 
 
 def _fingerprint(app: Sphinx, feed: Feed, entry_digests: list[str]) -> str:

@@ -512,7 +512,16 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     # The home page, written first, renders the newest excerpts: two or three are left.
     monkeypatch.setattr(generated, "FEW_EXCERPTS", 2)
     saved = {}
+    feeds_by = {jobs: tmp_path / f"feeds-written-by-{jobs}" for jobs in (1, 2)}
+    building = [0]
+    write_every_feed = feeds.write_every_feed
+    monkeypatch.setattr(
+        feeds,
+        "write_every_feed",
+        lambda app: _noting_pid(write_every_feed, feeds_by[building[0]])(app),
+    )
     for jobs in (1, 2):
+        building[0] = jobs
         doctrees = tmp_path / f"doctrees-{jobs}"
         overrides = {"blog_preview": preview}
         _, _, warnings = run_sphinx(
@@ -532,6 +541,11 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     assert from_worker >= 1
     assert came_back["with the pages"] == [0]
     assert differing(digest(tmp_path / "html-1"), digest(tmp_path / "html-2")) == []
+    # The feeds: written by the main process alone in a serial build, beside the pages with -j.
+    assert feeds_by[1].read_text().split() == [str(os.getpid())]
+    [writer] = feeds_by[2].read_text().split()
+    assert writer != str(os.getpid())
+    assert (tmp_path / "html-2" / "blog" / "atom.xml").exists()
 
 
 def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
