@@ -13,16 +13,33 @@ a fifth of a rebuild (docs/performance.md). :func:`leave` does everything a norm
 exit does that anyone can see (it runs the ``atexit`` handlers, such as the one
 that flushes and closes log files, and flushes the output), then ends the process
 at once with ``os._exit``.
+
+It also collects cyclic garbage less often (:func:`collect_less_often`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
+
+# Python's cyclic garbage collector runs after every 700 new container objects
+# (generation 0), every 10th of those runs looks at older objects too, and every
+# 10th of those at all of them. A build makes millions of objects that live on
+# (the doctrees, the environment, Jinja's contexts): at 1000 posts the collector
+# took 3.7 to 4.2 s of the 33 s of CPU of a clean build, in every process. With
+# these thresholds it took 2.1 to 2.3 s, for 5 to 10 MB more memory at the peak.
+# Nothing is left uncollected: the collections come less often, each finding more.
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def collect_less_often() -> None:
+    """Set the garbage collector's thresholds for a build (:data:`GC_THRESHOLDS`)."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def leave(status: int) -> NoReturn:
@@ -40,6 +57,7 @@ def main(argv: Sequence[str]) -> NoReturn:
     from sphinx.cmd.build import main as sphinx_build
 
     sys.argv[0] = "sphinx-build"  # the name its messages give ("usage: sphinx-build ...")
+    collect_less_often()
     leave(sphinx_build(list(argv)))
 
 

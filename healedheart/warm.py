@@ -355,8 +355,9 @@ def _build_in_fork(request: dict) -> tuple[int, dict[str, Any], resource.struct_
     pid = os.fork()
     if pid == 0:  # the copy
         os.close(read_end)
-        from .build import leave
+        from .build import collect_less_often, leave
 
+        collect_less_often()
         status = 2
         try:
             with open(os.devnull) as nothing:

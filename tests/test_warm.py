@@ -104,6 +104,29 @@ def test_leaving_flushes_what_was_printed_and_keeps_the_status() -> None:
     assert (result.returncode, result.stdout) == (3, "all of it")
 
 
+NOTE_THE_COLLECTOR = """
+import gc as _gc
+with open(__file__.replace("conf.py", "collector.txt"), "a") as _file:
+    _file.write(repr(_gc.get_threshold()) + "\\n")
+"""
+
+
+@pytest.mark.slow
+def test_builds_collect_garbage_less_often(tmp_path: Path) -> None:
+    """Cold, warm and the test process's own: only the first two are this module's doing."""
+    from healedheart.build import GC_THRESHOLDS
+
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    with (src / "conf.py").open("a") as conf:
+        conf.write(NOTE_THE_COLLECTOR)
+    assert cold_build(src, tmp_path / "cold").returncode == 0
+    with warm_sphinx(src, tmp_path / "warm.log") as warm:
+        assert warm_build(warm, src, tmp_path / "warm") == 0
+    seen = (src / "collector.txt").read_text().split("\n")
+    assert seen == [repr(GC_THRESHOLDS)] * 2 + [""]
+    assert GC_THRESHOLDS != (700, 10, 10)  # Python's own
+
+
 # -- healedheart.warm ----------------------------------------------------------
 
 
