@@ -30,6 +30,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1143,23 +1144,34 @@ def _each_post_checked(
     if processes > 1 and len(to_check) >= FEW_TO_SHARE and hasattr(os, "fork"):
         # Every process takes every n-th post, so that each gets as many long posts.
         shares = [to_check[share::processes] for share in range(processes)]
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(processes - 1, mp_context=context) as pool:
-            theirs = [
-                pool.submit(_check_files, [files[i] for i in share], today) for share in shares[1:]
-            ]
-            results = [_check_files([files[i] for i in shares[0]], today)]
-            results += [future.result() for future in theirs]
-        for share, verdicts in zip(shares, results, strict=True):
-            for i, verdict in zip(share, verdicts, strict=True):
-                found[i] = verdict
-    else:
-        for i in to_check:
+        with contextlib.suppress(OSError, BrokenProcessPool):
+            # The checks never fail for a reason of their own: if no other process can
+            # be started, or one dies, this one checks what is left (below).
+            _check_shared_out(files, shares, today, found)
+    for i in to_check:
+        if found[i] is None:
             found[i] = _check_post_bytes(*files[i], today)
     if remembered is not None:
         for (rel, data), verdict in zip(files, found, strict=True):
             remembered.keep(rel, data, today, verdict)
     return found
+
+
+def _check_shared_out(
+    files: list[tuple[str, bytes]], shares: list[list[int]], today: dt.date, found: list[Any]
+) -> None:
+    """Check the first share here and each other share in a process of its own, into ``found``."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(shares) - 1, mp_context=context) as pool:
+        theirs = [
+            pool.submit(_check_files, [files[i] for i in share], today) for share in shares[1:]
+        ]
+        mine = _check_files([files[i] for i in shares[0]], today)
+        for i, verdict in zip(shares[0], mine, strict=True):
+            found[i] = verdict
+        for share, future in zip(shares[1:], theirs, strict=True):
+            for i, verdict in zip(share, future.result(), strict=True):
+                found[i] = verdict
 
 
 def _check_files(

@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -810,6 +812,29 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
     assert checks.check_site(root, settings, checks.Remembered(memory)).problems == []
 
 
+def _failing_pool(failure: Exception) -> Any:
+    """A stand-in for ``ProcessPoolExecutor``: no process starts, or the one started dies."""
+
+    class FailingPool:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def __enter__(self) -> FailingPool:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def submit(self, *args: Any, **kwargs: Any) -> Future:
+            if isinstance(failure, OSError):
+                raise failure
+            future: Future = Future()
+            future.set_exception(failure)
+            return future
+
+    return FailingPool
+
+
 def test_many_posts_are_checked_on_every_core_with_the_same_findings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -846,6 +871,14 @@ def test_many_posts_are_checked_on_every_core_with_the_same_findings(
         "posts/2025/post-050.md",
         f"posts/2025/post-{checks.FEW_TO_SHARE + 20:03}.md",  # links to a post that is not there
     }
+    # No process to share with (none can start, or one dies): the same findings, from this one.
+    for failure in (OSError("Resource temporarily unavailable"), BrokenProcessPool("died")):
+        monkeypatch.setattr(checks, "ProcessPoolExecutor", _failing_pool(failure))
+        checked_by.unlink()
+        assert checks.check_site(root, settings, processes=2) == report
+        assert set(checked_by.read_text().split()) == {str(os.getpid())}
+    monkeypatch.undo()
+    monkeypatch.setattr(checks, "_check_post_bytes", noting)
     # Remembered, nothing is checked again, in any process.
     shared.save()
     checked_by.unlink()
