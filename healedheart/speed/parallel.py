@@ -229,9 +229,10 @@ class PromptTasks(ParallelTasks):
     """Sphinx's ``ParallelTasks``, able to start a waiting task as soon as a process is free.
 
     Sphinx starts a waiting task only when it is given another, or told to join.
-    While writing, it gives one every 70 documents or so (each part, once the
+    While writing, it is given one every 70 documents or so (each part, once the
     main process has resolved all its documents): at 1000 posts a writer that
-    finished waited 0.2 to 0.4 s for the next part, a core idle each time.
+    finished waited up to 0.4 s before starting on a part that was already
+    waiting, a core idle meanwhile.
     """
 
     def start_waiting(self) -> None:
@@ -245,12 +246,11 @@ class PromptTasks(ParallelTasks):
 
 
 @contextlib.contextmanager
-def writers_started_promptly(builder: Any) -> Iterator[list[PromptTasks]]:
+def writers_started_promptly(builder: Any) -> Iterator[None]:
     """Within: Sphinx's parallel writing starts a waiting part after each resolved document.
 
     The main process resolves the documents one by one (``write_doc_serialized``
     is called for each, in the main process) and hands them over in parts.
-    Yields the ``PromptTasks`` the writing makes.
     """
     made: list[PromptTasks] = []
 
@@ -269,10 +269,10 @@ def writers_started_promptly(builder: Any) -> Iterator[list[PromptTasks]]:
     sphinx.builders.ParallelTasks = Tasks  # type: ignore[attr-defined,misc]
     builder.write_doc_serialized = write_doc_serialized
     try:
-        yield made
+        yield
     finally:
         sphinx.builders.ParallelTasks = ParallelTasks  # type: ignore[attr-defined,misc]
-        del builder.write_doc_serialized
+        builder.write_doc_serialized = serialized
 
 
 def no_unshown_records(app: Sphinx, config: Config) -> None:
