@@ -401,15 +401,13 @@ def table(result: SizeResult, repeat: int) -> str:
     """The figures for one size, each beside its target."""
     rows: list[tuple[str, str, str, str]] = []
     ratio = result.ratio
-    pelican_s = result.pelican.seconds if result.pelican else None
-    full_target = (
-        f"<= {TARGET_RATIO * pelican_s:.1f} s" if pelican_s else f"<= {TARGET_RATIO}x Pelican"
-    )
+    # Judged by the ratio below (the median of each run's pair, timed back to back),
+    # not by the two medians: "19.4 s <= 18.7 s: yes" read as a contradiction.
     rows.append(
         (
             "full clean build",
             _seconds(result.full),
-            full_target,
+            f"<= {TARGET_RATIO:.1f}x Pelican",
             _met(ratio and ratio <= TARGET_RATIO),
         )
     )

@@ -105,6 +105,28 @@ def test_a_bench_run_times_every_build_and_finds_nothing_stale(tmp_path: Path) -
     assert "no-change rebuild, preview" in text and "  in a fresh process" in text
 
 
+def test_the_clean_build_is_judged_by_the_ratio_of_each_runs_pair() -> None:
+    """Three runs whose medians are over 2x apart, but whose median pair is 2x at most."""
+    from benchmarks.run import Measurement, Sample, SizeResult
+
+    def measured(*seconds: float) -> Measurement:
+        return Measurement([Sample(s, s, 100.0) for s in seconds])
+
+    def full_line(result: SizeResult) -> str:
+        [line] = [ln for ln in table(result, 3).splitlines() if ln.startswith("full clean")]
+        return " ".join(line.split())
+
+    rebuilds = {name: measured(1.0) for name in ("no_change", "edit", "warm_no_change")}
+    result = SizeResult(1000, "posts/x.md", full=measured(18.3, 19.4, 21.2), **rebuilds)
+    result.warm_edit = measured(1.5)
+    result.stale_after_edit, result.altered_by_no_change = [[]], [[]]
+    result.pelican = measured(9.3, 9.7, 8.9)  # pairs: 1.97x, 2.00x, 2.38x
+    assert result.ratio == pytest.approx(2.0)
+    assert full_line(result) == "full clean build 19.40 s (CPU 19.4 s) <= 2.0x Pelican yes"
+    result.pelican = measured(9.3, 9.1, 8.9)  # pairs: 1.97x, 2.13x, 2.38x
+    assert full_line(result).endswith("<= 2.0x Pelican NO")
+
+
 def test_pelican_reads_the_converted_posts(tmp_path: Path) -> None:
     pytest.importorskip("pelican", reason="Pelican is in the 'bench' group: nox -s bench")
     from pelican.contents import Article
