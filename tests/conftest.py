@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import ablog.blog
@@ -121,6 +122,18 @@ class BuiltSite:
                 data = header + zlib.decompress(body)
             result[path.relative_to(self.outdir).as_posix()] = data.decode("utf-8", "replace")
         return result
+
+
+def noting_pid(function: Callable[..., Any], path: Path) -> Callable[..., Any]:
+    """``function``, noting in ``path`` the process it runs in (a forked worker's memory
+    is its own, so a test learns from the file which processes did the work)."""
+
+    def noting(*args: Any, **kwargs: Any) -> Any:
+        with path.open("a") as file:
+            file.write(f"{os.getpid()}\n")
+        return function(*args, **kwargs)
+
+    return noting
 
 
 def healedheart_build(

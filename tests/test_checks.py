@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, ROOTS, healedheart_build, run_sphinx
+from conftest import REPO, ROOTS, healedheart_build, noting_pid, run_sphinx
 
 from healedheart import __main__ as cli
 from healedheart import checks
@@ -849,13 +849,7 @@ def test_many_posts_are_checked_on_every_core_with_the_same_findings(
     root = make(tmp_path / "site", files)
     settings = checks.settings_from_conf(root)
     checked_by = tmp_path / "checked-by"
-    real = checks._check_post_bytes
-
-    def noting(rel: str, *args: Any) -> Any:
-        with checked_by.open("a") as file:
-            file.write(f"{os.getpid()}\n")
-        return real(rel, *args)
-
+    noting = noting_pid(checks._check_post_bytes, checked_by)
     monkeypatch.setattr(checks, "_check_post_bytes", noting)
     alone, shared = (checks.Remembered(tmp_path / f"memory-{n}") for n in (1, 2))
     report = checks.check_site(root, settings, alone)

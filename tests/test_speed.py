@@ -26,7 +26,7 @@ from typing import Any
 import ablog.blog
 import pytest
 import sphinx.util.parallel
-from conftest import REPO, run_sphinx
+from conftest import REPO, noting_pid, run_sphinx
 from docutils import nodes
 from docutils.utils import new_document
 from sphinx.application import Sphinx
@@ -513,15 +513,9 @@ def test_a_parallel_build_keeps_in_its_main_process_what_the_workers_rendered(
     monkeypatch.setattr(generated, "FEW_EXCERPTS", 2)
     saved = {}
     feeds_by = {jobs: tmp_path / f"feeds-written-by-{jobs}" for jobs in (1, 2)}
-    building = [0]
     write_every_feed = feeds.write_every_feed
-    monkeypatch.setattr(
-        feeds,
-        "write_every_feed",
-        lambda app: _noting_pid(write_every_feed, feeds_by[building[0]])(app),
-    )
     for jobs in (1, 2):
-        building[0] = jobs
+        monkeypatch.setattr(feeds, "write_every_feed", noting_pid(write_every_feed, feeds_by[jobs]))
         doctrees = tmp_path / f"doctrees-{jobs}"
         overrides = {"blog_preview": preview}
         _, _, warnings = run_sphinx(
@@ -583,7 +577,7 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     # What every writer needs is worked out once, in the main process, before any is forked.
     built_by = tmp_path / "built-by"
     for owner, name in ((related.RelatedIndex, "__init__"), (ablog.blog, "link_posts")):
-        monkeypatch.setattr(owner, name, _noting_pid(getattr(owner, name), built_by))
+        monkeypatch.setattr(owner, name, noting_pid(getattr(owner, name), built_by))
     sent_back: list[int] = []  # the levels of the log records workers sent back
     handle = sphinx.util.parallel.logger.handle
     monkeypatch.setattr(
@@ -615,17 +609,6 @@ def test_a_parallel_build_reads_one_part_and_writes_in_one_process_per_core(
     assert warnings == ""
     assert "A new title" in (out / posts[30].path.removesuffix(".md") / "index.html").read_text()
     assert (merged, writers, offered) == ([], [], [])
-
-
-def _noting_pid(function: Any, path: Path) -> Any:
-    """``function``, noting in ``path`` the process it runs in (a worker's memory is its own)."""
-
-    def noting(*args: Any, **kwargs: Any) -> Any:
-        with path.open("a") as file:
-            file.write(f"{os.getpid()}\n")
-        return function(*args, **kwargs)
-
-    return noting
 
 
 def _wait_for(path: Path, seconds: float) -> bool:
