@@ -45,6 +45,29 @@ def test_posts_look_like_the_blogs_own() -> None:
     assert len({p.date.year for p in posts}) >= 10
 
 
+def _quoted_share(paragraphs: list[str]) -> float:
+    """The share of paragraphs with a straight quote or apostrophe for smart quotes to curl."""
+    return sum(1 for p in paragraphs if "'" in p or '"' in p) / len(paragraphs)
+
+
+def test_posts_have_quotes_and_apostrophes_as_often_as_the_authors() -> None:
+    # Smart quotes cost most where there is something to curl, so posts without
+    # any would make the benchmark flatter the site.
+    body = (REPO / "posts" / "2025" / "to-a-healed-heart.md").read_text(encoding="utf-8")
+    blocks = body.split("---", 2)[2].split("\n\n")
+    theirs = [p for p in blocks if p.strip() and not p.startswith("#")]
+    ours = [
+        block.text
+        for post in synthetic.generate(200)
+        for block in post.blocks
+        if isinstance(block, synthetic.Paragraph)
+    ]
+    assert abs(_quoted_share(ours) - _quoted_share(theirs)) <= 0.15, (
+        _quoted_share(ours),
+        _quoted_share(theirs),
+    )
+
+
 def test_synthetic_posts_pass_the_sites_strict_build(tmp_path: Path) -> None:
     posts = synthetic.generate(5)
     srcdir = synthetic.write_site(tmp_path / "src", posts, REPO)
