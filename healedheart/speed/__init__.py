@@ -38,6 +38,7 @@ job:
   are re-rendered.
 - ``parsing``: docutils' default settings are worked out once per build, not
   three times per post, and MyST reads front matter with PyYAML's LibYAML loader.
+- ``quotes``: smart quotes leave alone the blocks of text they would not change.
 - ``traversal``: a walk of a document's tree (``findall``, some sixty per post)
   uses one generator, not one per node.
 - ``templates``: the compiled Jinja templates are kept between builds.
@@ -73,6 +74,7 @@ from . import (
     parallel,
     parsing,
     postcopies,
+    quotes,
     search,
     sidebars,
     sitemap,
@@ -93,6 +95,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", parallel.no_unshown_records)
     app.connect("config-inited", parsing.start_build)
     app.connect("config-inited", traversal.start_build)
+    app.connect("config-inited", quotes.start_build)
     app.connect("config-inited", sitemap.replace_sphinx_sitemap_collector)
     app.connect("builder-inited", postcopies.remember_environment)
     app.connect("builder-inited", postcopies.no_whole_post_copies)
@@ -127,6 +130,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     excerpts.install()
     parsing.install()
     traversal.install()
+    quotes.install()
     sidebars.lazy_navigation_tree()
     assets.install()
     parallel.share_out_reading()
