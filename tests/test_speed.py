@@ -232,6 +232,73 @@ def test_remembered_docutils_settings_are_each_caller_s_own() -> None:
         parsing._state.update(saved)
 
 
+def test_docutils_stylesheets_are_looked_for_once_per_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import docutils.utils
+    from docutils.frontend import get_default_settings
+    from docutils.writers.html5_polyglot import Writer
+
+    from healedheart.speed import assets
+
+    assets.install()
+    docutils_own = docutils.utils.get_stylesheet_list.__wrapped__
+    settings = get_default_settings(Writer)
+    expected = docutils_own(settings)
+    monkeypatch.setitem(assets._state, "on", True)
+    monkeypatch.setitem(assets._state, "stylesheets", {})
+    first = docutils.utils.get_stylesheet_list(settings)
+    second = docutils.utils.get_stylesheet_list(settings)
+    assert first == second == expected and first is not second
+    assert len(assets._state["stylesheets"]) == 1
+    (tmp_path / "minimal.css").write_text("/* here */", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # "." is another folder, where a stylesheet is found
+    here = docutils.utils.get_stylesheet_list(settings)
+    assert here == docutils_own(settings) != expected
+    assert len(assets._state["stylesheets"]) == 2
+    monkeypatch.setitem(assets._state, "on", False)
+    assert docutils.utils.get_stylesheet_list(settings) == here
+    assert len(assets._state["stylesheets"]) == 2  # asked docutils, kept nothing
+
+
+FRONT_MATTERS = [
+    {"date": "2024-01-02", "tags": ["grief"]},  # a post: nothing for MyST
+    {"myst": {"heading_anchors": 2}},
+    {"myst": {"no_such_setting": 1, "enable_extensions": ["deflist"]}},
+    {"myst": "not a mapping"},
+    {"html_meta": {"description": "old style"}},
+    {"substitutions": {"name": "Misma"}},
+    {"myst": {"words_per_minute": "fast"}},  # not valid: warned about, left as it was
+]
+
+
+@pytest.mark.parametrize("topmatter", FRONT_MATTERS, ids=range(len(FRONT_MATTERS)))
+def test_a_files_myst_settings_are_those_myst_merges(
+    topmatter: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from myst_parser.config.main import MdParserConfig, merge_file_level
+
+    from healedheart.speed import parsing
+
+    site = MdParserConfig(enable_extensions={"colon_fence"}, heading_anchors=3)
+    merged: list[bool] = []
+
+    def noting(*args: Any) -> Any:
+        merged.append(True)
+        return merge_file_level(*args)
+
+    monkeypatch.setitem(parsing._state, "on", True)
+    ours_said: list[tuple] = []
+    ours = parsing._merging_only_what_is_said(noting)(
+        site, dict(topmatter), lambda *w: ours_said.append(w)
+    )
+    theirs_said: list[tuple] = []
+    theirs = merge_file_level(site, dict(topmatter), lambda *w: theirs_said.append(w))
+    assert ours == theirs and ours is not site
+    assert ours_said == theirs_said
+    assert merged == ([True] if set(topmatter) & set(parsing.MYST_KEYS) else [])
+
+
 def _random_tree(seed: int) -> nodes.document:
     """A document of nested sections, paragraphs, emphasis, references and text."""
     rng = random.Random(seed)

@@ -1,4 +1,4 @@
-"""Two costs of reading a post that do not depend on the post.
+"""Three costs of reading a post that do not depend on the post.
 
 - **Docutils settings.** For every document, Sphinx, MyST and ABlog each build
   docutils' settings from scratch: an ``OptionParser`` with its two hundred
@@ -14,6 +14,11 @@
   loader (``CSafeLoader``): the same YAML, ten times faster. ``healedheart.checks``
   has already read every post's front matter with the same loader before the
   build starts, so a post MyST could not read never gets this far.
+- **MyST's settings for the file.** For every file with front matter, MyST
+  merges what the front matter says about MyST (its ``myst``, ``html_meta`` and
+  ``substitutions`` keys) into a copy of the site's settings, first listing
+  every setting with a deep copy of its value. A post says nothing about MyST:
+  it gets the copy, without the listing (0.2 ms a post).
 
 Installed once per process, inert in a build with ``blog_speedups = False``; the
 built site is byte-identical either way (``tests/test_speed.py``).
@@ -49,7 +54,7 @@ def start_build(app: Sphinx, config: Config) -> None:
 
 
 def install() -> None:
-    """Route the three settings functions and MyST's YAML through here (once per process)."""
+    """Route the three settings functions, MyST's YAML and its merge through here (once)."""
     if getattr(sphinx.util.docutils._get_settings, "_healedheart", False):
         return
     sphinx.util.docutils._get_settings = _remembering(sphinx.util.docutils._get_settings)
@@ -61,6 +66,7 @@ def install() -> None:
     parser.read_topmatter = _with_fast_yaml(parser.read_topmatter)
     renderer = base.DocutilsRenderer
     renderer.render_front_matter = _with_fast_yaml(renderer.render_front_matter)
+    parser.merge_file_level = _merging_only_what_is_said(parser.merge_file_level)
 
 
 def _key(components: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
@@ -114,6 +120,22 @@ def _copy(settings: Any) -> Any:
             setattr(fresh, name, list(value))
     fresh.record_dependencies = DependencyList()
     return fresh
+
+
+# The keys of a file's front matter that MyST reads its settings from.
+MYST_KEYS = ("myst", "html_meta", "substitutions")
+
+
+def _merging_only_what_is_said(merge: Callable[..., Any]) -> Callable[..., Any]:
+    """MyST's ``merge_file_level``, short when the front matter says nothing about MyST."""
+
+    @functools.wraps(merge)
+    def merging(config: Any, topmatter: Any, warning: Any) -> Any:
+        if _state["on"] and not any(key in topmatter for key in MYST_KEYS):
+            return config.copy()  # what MyST's merge gives when there is nothing to merge
+        return merge(config, topmatter, warning)
+
+    return merging
 
 
 def _c_safe_load(stream: Any) -> Any:
