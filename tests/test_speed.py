@@ -11,6 +11,7 @@ and, in the preview, a draft.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -707,6 +708,46 @@ def test_a_waiting_writer_starts_as_soon_as_a_process_is_free(tmp_path: Path) ->
     tasks.start_waiting()  # what the main process now does after each document it resolves
     assert _wait_for(second, 10)
     tasks.join()
+
+
+class _Reader:
+    """What Sphinx's reading tasks call for each document: ``read_doc``."""
+
+    def read_doc(self, docname: str) -> None:
+        self.garbage = [[docname] for _ in range(50)]  # young containers, alive
+
+
+def _read_three(builder: _Reader) -> list[tuple[bool, int]]:
+    """In a forked task: whether the collector runs by itself, and its count after each doc."""
+    seen = []
+    for docname in ("a", "b", "c"):
+        builder.read_doc(docname)
+        seen.append((gc.isenabled(), gc.get_count()[0]))
+    return seen
+
+
+def _forked(builder: _Reader) -> list[tuple[bool, int]]:
+    results: list[Any] = []
+    tasks = ParallelTasks(1)
+    tasks.add_task(_read_three, builder, lambda arg, result: results.append(result))
+    tasks.join()
+    return results[0]
+
+
+def test_readers_and_writers_collect_their_garbage_after_each_document() -> None:
+    from healedheart.speed import garbage
+
+    garbage.install()
+    builder = _Reader()
+    with garbage.collected_per_document(builder, "read_doc"):
+        inside = _forked(builder)
+    outside = _forked(builder)
+    assert [enabled for enabled, _ in inside] == [False] * 3
+    assert all(count < 20 for _, count in inside)  # collected after each document
+    assert [enabled for enabled, _ in outside] == [True] * 3
+    assert "read_doc" not in vars(builder)  # the builder's own method again
+    assert gc.isenabled() and not garbage._state["forking"]  # the main process untouched
+    assert not garbage._state["worker"]
 
 
 def test_a_writer_that_failed_stops_the_writing_at_once(tmp_path: Path) -> None:

@@ -21,6 +21,8 @@ job:
   and a rebuild of a few documents in the main process; and it has no log
   record made that the build would not show (workers sent 27 MB of debug
   records back, to be dropped).
+- ``garbage``: in a ``-j`` build's readers and writers, Python's cyclic garbage
+  collector runs once after each document, rather than in the middle of one.
 - ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
   on every build to collect page addresses from parallel writers, and lists only
   the pages written by that build. Here the list is computed from the
@@ -70,6 +72,7 @@ from sphinx.application import Sphinx
 from . import (
     assets,
     excerpts,
+    garbage,
     generated,
     parallel,
     parsing,
@@ -134,6 +137,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     sidebars.lazy_navigation_tree()
     assets.install()
     parallel.share_out_reading()
+    garbage.install()
     return {
         "version": __version__,
         "env_version": 1,

@@ -71,6 +71,7 @@ from sphinx.util.parallel import ParallelTasks
 from sphinx.util.parallel import make_chunks as sphinx_make_chunks
 
 from .. import related
+from . import garbage
 
 # ABlog's per-post labels that name collections (as its process_posts lists them).
 _CATALOGS = ("tags", "author", "category", "location", "language")
@@ -195,7 +196,8 @@ def share_out_work(app: Sphinx) -> None:
             return
         _Reading.now = True
         try:
-            sphinx_read_parallel(docnames, nproc)
+            with garbage.collected_per_document(builder, "read_doc"):
+                sphinx_read_parallel(docnames, nproc)
         finally:
             _Reading.now = False
 
@@ -204,7 +206,10 @@ def share_out_work(app: Sphinx) -> None:
             builder._write_serial(docnames)
             return
         before_forking_writers(app)
-        with writers_started_promptly(builder):
+        with (
+            writers_started_promptly(builder),
+            garbage.collected_per_document(builder, "write_doc"),
+        ):
             sphinx_write_parallel(docnames, nproc=max(nproc, app.parallel))
 
     builder._read_parallel = _read_parallel
