@@ -166,7 +166,7 @@ def bench(session: nox.Session) -> None:
     env = {}
     if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
         env["SOURCE_DATE_EPOCH"] = epoch  # as nox -s build does
-    # benchmarks/run.py: --repeat R (default 3), -j JOBS, --json, --site; see --help.
+    # benchmarks/run.py: --repeat R (default 5), -j JOBS, --json, --site; see --help.
     session.run("python", "-m", "benchmarks.run", *session.posargs, env=env)
 
 

@@ -146,6 +146,8 @@ def test_the_clean_build_is_judged_by_the_ratio_of_each_runs_pair() -> None:
     result.pelican = measured(9.3, 9.7, 8.9)  # pairs: 1.97x, 2.00x, 2.38x
     assert result.ratio == pytest.approx(2.0)
     assert full_line(result) == "full clean build 19.40 s (CPU 19.4 s) <= 2.0x Pelican yes"
+    assert "  each run's ratio" in table(result, 3)
+    assert "1.97, 2.00, 2.38" in table(result, 3)
     result.pelican = measured(9.3, 9.1, 8.9)  # pairs: 1.97x, 2.13x, 2.38x
     assert full_line(result).endswith("<= 2.0x Pelican NO")
 
