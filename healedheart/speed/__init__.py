@@ -55,6 +55,9 @@ job:
 - ``kept``: what ``excerpts`` and ``summaries`` keep between builds (saved
   beside the doctrees, trusted only with the same versions, configuration and
   templates), and the templates' Jinja environment for the jobs that use it.
+- ``methods``: one of the builder's methods followed by a step of ours, for
+  the length of a ``with`` block (``parallel``'s and ``garbage``'s per-document
+  steps).
 - ``mentions``: finds the written pages that link to a post, for ``unchanged``
   and for ``healedheart.freshness`` (which re-writes just those documents after
   such a change, rather than every page).

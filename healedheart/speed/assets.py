@@ -29,6 +29,8 @@ import docutils.utils
 import sphinx.builders.html
 from sphinx.application import Sphinx
 
+from .parsing import frozen
+
 _state: dict[str, Any] = {"on": False, "known": {}, "stylesheets": {}}
 
 
@@ -67,9 +69,9 @@ def _keep_docutils_stylesheets() -> None:
         if not _state["on"]:
             return list_stylesheets(settings)
         key = (
-            _frozen(settings.stylesheet_path),
-            _frozen(settings.stylesheet),
-            _frozen(getattr(settings, "stylesheet_dirs", None)),
+            frozen(settings.stylesheet_path),
+            frozen(settings.stylesheet),
+            frozen(getattr(settings, "stylesheet_dirs", None)),
             os.getcwd(),  # where "." is
         )
         known = _state["stylesheets"]
@@ -82,7 +84,3 @@ def _keep_docutils_stylesheets() -> None:
 
     kept_stylesheet_list.healedheart_kept = True  # type: ignore[attr-defined]
     docutils.utils.get_stylesheet_list = kept_stylesheet_list
-
-
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value

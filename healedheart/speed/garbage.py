@@ -31,6 +31,8 @@ from typing import Any
 
 from sphinx.util.parallel import ParallelTasks
 
+from .methods import each_call_then
+
 # "forking": set in the main process while it forks readers or writers, so that
 # they inherit it; "worker": set in such a process.
 _state = {"forking": False, "worker": False}
@@ -59,22 +61,14 @@ def collected_per_document(builder: Any, method: str) -> Iterator[None]:
     ``method`` is ``read_doc`` or ``write_doc``: what Sphinx's reading or
     writing tasks call for each document.
     """
-    own = method in vars(builder)
-    per_document = getattr(builder, method)
-
-    def then_collected(*args: Any, **kwargs: Any) -> Any:
-        result = per_document(*args, **kwargs)
-        if _state["worker"]:
-            gc.collect(0)
-        return result
-
-    setattr(builder, method, then_collected)
     _state["forking"] = True
     try:
-        yield
+        with each_call_then(builder, method, _collect_if_worker):
+            yield
     finally:
         _state["forking"] = False
-        if own:
-            setattr(builder, method, per_document)
-        else:
-            delattr(builder, method)
+
+
+def _collect_if_worker() -> None:
+    if _state["worker"]:
+        gc.collect(0)

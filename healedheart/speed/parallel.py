@@ -72,6 +72,7 @@ from sphinx.util.parallel import make_chunks as sphinx_make_chunks
 
 from .. import related
 from . import garbage
+from .methods import each_call_then
 
 # ABlog's per-post labels that name collections (as its process_posts lists them).
 _CATALOGS = ("tags", "author", "category", "location", "language")
@@ -264,20 +265,16 @@ def writers_started_promptly(builder: Any) -> Iterator[None]:
             super().__init__(nproc)
             made.append(self)
 
-    serialized = builder.write_doc_serialized
-
-    def write_doc_serialized(docname: str, doctree: Any) -> None:
-        serialized(docname, doctree)
+    def offer_waiting_parts() -> None:
         for tasks in made:
             tasks.start_waiting()
 
     sphinx.builders.ParallelTasks = Tasks  # type: ignore[attr-defined,misc]
-    builder.write_doc_serialized = write_doc_serialized
     try:
-        yield
+        with each_call_then(builder, "write_doc_serialized", offer_waiting_parts):
+            yield
     finally:
         sphinx.builders.ParallelTasks = ParallelTasks  # type: ignore[attr-defined,misc]
-        builder.write_doc_serialized = serialized
 
 
 def no_unshown_records(app: Sphinx, config: Config) -> None:

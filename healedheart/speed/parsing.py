@@ -72,7 +72,7 @@ def install() -> None:
 def _key(components: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None:
     kinds = tuple(c if isinstance(c, type) else type(c) for c in components)
     defaults = kwargs.get("defaults") or {}
-    items = tuple(sorted((name, _frozen(value)) for name, value in defaults.items()))
+    items = tuple(sorted((name, frozen(value)) for name, value in defaults.items()))
     try:
         hash(items)
     except TypeError:
@@ -81,12 +81,12 @@ def _key(components: tuple[Any, ...], kwargs: dict[str, Any]) -> Hashable | None
     return kinds, items, rest
 
 
-def _frozen(value: Any) -> Any:
+def frozen(value: Any) -> Any:
     """A list's or dict's contents as a tuple (with its type), so that it can be a key."""
     if isinstance(value, (list, tuple)):
-        return (type(value), tuple(_frozen(v) for v in value))
+        return (type(value), tuple(frozen(v) for v in value))
     if isinstance(value, dict):
-        return (dict, tuple(sorted((k, _frozen(v)) for k, v in value.items())))
+        return (dict, tuple(sorted((k, frozen(v)) for k, v in value.items())))
     return value
 
 
