@@ -415,6 +415,24 @@ def test_reading_time_counts_prose_not_code_or_the_title() -> None:
     assert readingtime.minutes_for(201) == 2
 
 
+def test_reading_time_skips_what_is_not_prose_at_any_depth() -> None:
+    doc = nodes.document(None, None)
+    section = nodes.section()
+    section += nodes.title(text="Not counted")
+    item = nodes.list_item()
+    para = nodes.paragraph()
+    para += nodes.Text("one two ")
+    para += nodes.emphasis(text="three")
+    para += nodes.Text("four")  # beside "three": a word of its own text node
+    para += nodes.raw(text="<b>not counted</b>", format="html")
+    item += para
+    item += nodes.comment(text="not counted either")
+    section += nodes.bullet_list("", item)
+    section += nodes.paragraph(text="don't stop\u2014keep going ... -- on")
+    doc += section
+    assert readingtime.count_words(doc) == 9
+
+
 def test_reading_time_under_the_title_and_in_lists(site) -> None:
     def shown(url: str, scope: str) -> list[str]:
         return [

@@ -25,11 +25,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import ablog.blog
+import jinja2.nodes
 import pytest
 import sphinx.util.parallel
 from conftest import REPO, noting_pid, run_sphinx
 from docutils import nodes
 from docutils.utils import new_document
+from docutils.writers._html_base import HTMLTranslator
+from jinja2 import Environment
+from jinja2.sandbox import SandboxedEnvironment
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.errors import SphinxParallelError
@@ -42,7 +46,7 @@ from sphinx.util.parallel import make_chunks as sphinx_make_chunks
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
 from healedheart import related
-from healedheart.speed import excerpts, parallel, postcopies, unchanged
+from healedheart.speed import escaping, excerpts, parallel, postcopies, templates, unchanged
 
 LINKED_EXCERPT = """\
 ---
@@ -534,6 +538,101 @@ def test_a_folder_s_pages_link_alike_to_every_other_page() -> None:
                     compared += 1
                     assert relative_uri(one, target) == relative_uri(other, target)
     assert compared > 50
+
+
+def test_templates_run_unsandboxed_and_are_looked_up_once(source: Path, tmp_path: Path) -> None:
+    app, _, warnings = run_sphinx(source, tmp_path / "html", tmp_path / "doctrees")
+    assert warnings == ""
+    environment = app.builder.templates.environment
+    assert type(environment) is Environment
+    assert not environment.sandboxed and not environment.auto_reload
+    assert environment.globals["sidebar_once_per_folder"]  # what was put in is kept
+    assert list((tmp_path / "doctrees" / templates.FOLDER).glob("*.cache"))
+
+    plain, _, warnings = run_sphinx(
+        source, tmp_path / "plain", tmp_path / "plain-doctrees", {"blog_speedups": False}
+    )
+    assert warnings == ""
+    assert isinstance(plain.builder.templates.environment, SandboxedEnvironment)
+    assert plain.builder.templates.environment.auto_reload
+
+
+def _unsafe_in_sandbox(template: jinja2.nodes.Template) -> list[str]:
+    """What a template reads that Jinja's sandbox would refuse or change."""
+    found = []
+    for node in template.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        name = node.attr if isinstance(node, jinja2.nodes.Getattr) else None
+        if isinstance(node, jinja2.nodes.Getitem) and isinstance(node.arg, jinja2.nodes.Const):
+            name = node.arg.value
+        if not isinstance(name, str):
+            continue
+        # The sandbox's str.format refuses only what the format string reads of its
+        # arguments' insides; a theme option's is the site's own (conf.py).
+        formats_own_setting = (
+            name in ("format", "format_map")
+            and isinstance(node.node, jinja2.nodes.Name)
+            and node.node.name.startswith("theme_")
+        )
+        if (
+            name.startswith("_") or name in ("format", "format_map", "mro") or "func_" in name
+        ) and not formats_own_setting:
+            found.append(name)
+    return found
+
+
+def test_no_template_reads_what_the_sandbox_would_refuse(source: Path, tmp_path: Path) -> None:
+    """The sandbox is dropped (``speed.templates``) only because no template of the
+    site's (Sphinx's, Furo's, ABlog's, ours) reads a private name or formats a string
+    other than a theme option set in conf.py."""
+    app, _, _ = run_sphinx(source, tmp_path / "html", tmp_path / "doctrees")
+    environment = app.builder.templates.environment
+    files = [
+        path
+        for folder in app.builder.templates.pathchain
+        for path in Path(folder).rglob("*")
+        if path.suffix in {".html", ".xml", ".txt"} and path.is_file()
+    ]
+    assert len(files) > 40
+    unsafe = {}
+    for path in files:
+        try:
+            template = environment.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError:
+            continue  # not a template this build can load
+        if found := _unsafe_in_sandbox(template):
+            unsafe[str(path)] = found
+    assert unsafe == {}
+    # And the check finds what it looks for.
+    unsafe_template = "{{ post._secret }}{{ '{}'.format(x) }}{{ theme_link.format(x=1) }}"
+    assert _unsafe_in_sandbox(environment.parse(unsafe_template)) == ["_secret", "format"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_text_is_escaped_as_docutils_escapes_it(seed: int) -> None:
+    rng = random.Random(seed)
+    alphabet = "&<>\"@'a b\u2019&amp;;#\n"
+    table = HTMLTranslator.special_characters
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+        assert escaping.replaced(text) == text.translate(table)
+    assert escaping.replaced('a <b> & "c" @d') == "a &lt;b&gt; &amp; &quot;c&quot; &#64;d"
+
+
+def test_a_writer_with_its_own_table_escapes_by_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    escaping.install()
+    monkeypatch.setitem(escaping._state, "on", True)
+    writer = SimpleNamespace(special_characters=HTMLTranslator.special_characters)
+    assert HTMLTranslator.encode(writer, nodes.Text("<&>")) == "&lt;&amp;&gt;"
+    calls = []
+    monkeypatch.setattr(escaping, "replaced", lambda text: calls.append(text) or text)
+    HTMLTranslator.encode(writer, "x")
+    assert calls == ["x"]  # docutils' table: replaced
+    writer.special_characters = {**HTMLTranslator.special_characters, ord("'"): "&#39;"}
+    assert HTMLTranslator.encode(writer, "it's") == "it&#39;s"
+    monkeypatch.setitem(escaping._state, "on", False)
+    writer.special_characters = HTMLTranslator.special_characters
+    HTMLTranslator.encode(writer, "y")
+    assert calls == ["x"]  # off: docutils' own
 
 
 def test_a_build_reuses_sidebars(source: Path, tmp_path: Path) -> None:

@@ -43,7 +43,11 @@ job:
 - ``quotes``: smart quotes leave alone the blocks of text they would not change.
 - ``traversal``: a walk of a document's tree (``findall``, some sixty per post)
   uses one generator, not one per node.
-- ``templates``: the compiled Jinja templates are kept between builds.
+- ``templates``: the compiled Jinja templates are kept between builds, run
+  without Jinja's sandbox (they are all trusted), and are not looked for on disk
+  again once loaded.
+- ``escaping``: text is escaped for HTML with five replacements, not a
+  character-by-character table.
 - ``assets``: each stylesheet's and script's checksum (``?v=``) is looked up
   once per build, not once per page.
 - ``generated``: in a parallel build (``-j``), the pages extensions generate
@@ -74,6 +78,7 @@ from sphinx.application import Sphinx
 
 from . import (
     assets,
+    escaping,
     excerpts,
     garbage,
     generated,
@@ -111,6 +116,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", sidebars.offer_to_templates)
     app.connect("builder-inited", summaries.offer_to_templates)
     app.connect("builder-inited", assets.start_build)
+    app.connect("builder-inited", escaping.start_build)
     # After healedheart.layout and healedheart.feeds have put their page writers in place.
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
     app.connect("builder-inited", generated.render_on_every_core)
@@ -139,6 +145,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     quotes.install()
     sidebars.lazy_navigation_tree()
     assets.install()
+    escaping.install()
     parallel.share_out_reading()
     garbage.install()
     return {
