@@ -304,6 +304,89 @@ def test_a_files_myst_settings_are_those_myst_merges(
     assert merged == ([True] if set(topmatter) & set(parsing.MYST_KEYS) else [])
 
 
+def test_myst_s_parser_is_built_once_per_kind_of_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.mdit_to_docutils.base import DocutilsRenderer
+    from myst_parser.mdit_to_docutils.sphinx_ import SphinxRenderer
+    from myst_parser.parsers import mdit
+
+    from healedheart.speed import parsing
+
+    built: list[MdParserConfig] = []
+
+    def create(config: MdParserConfig, renderer: Any) -> Any:
+        built.append(config)
+        return mdit.create_md_parser(config, renderer)
+
+    reusing = parsing._reusing_parsers(create)
+    monkeypatch.setitem(parsing._state, "on", True)
+    monkeypatch.setitem(parsing._state, "parsers", [])
+    monkeypatch.setitem(parsing._state, "parsing", 1)
+    site = MdParserConfig(enable_extensions={"colon_fence", "deflist"})
+    first = reusing(site.copy(), SphinxRenderer)
+    post = site.copy()
+    assert reusing(post, SphinxRenderer) is first
+    assert first.options["myst_config"] is post  # each file's own settings, as MyST gives
+    assert len(built) == 1
+    # Other settings, or another renderer: a parser of their own.
+    other = reusing(site.copy(enable_extensions={"colon_fence"}), SphinxRenderer)
+    assert other is not first
+    assert reusing(site.copy(), DocutilsRenderer) is not first
+    assert len(built) == 3
+    # The settings a parser was built from are compared, not the object MyST changes
+    # (figure-md adds "html_image" to a file's settings while it renders).
+    post.enable_extensions.add("html_image")
+    changed = reusing(post, SphinxRenderer)
+    assert changed is not first and "html_image" in changed.options["myst_config"].enable_extensions
+    assert reusing(site.copy(), SphinxRenderer) is first
+    # A parse inside another (an included file) never gets the parser in use.
+    monkeypatch.setitem(parsing._state, "parsing", 2)
+    assert reusing(site.copy(), SphinxRenderer) is not first
+    # Off: MyST's own, every time.
+    monkeypatch.setitem(parsing._state, "parsing", 1)
+    monkeypatch.setitem(parsing._state, "on", False)
+    assert reusing(site.copy(), SphinxRenderer) is not first
+    assert len(built) == 6
+
+
+def test_one_myst_parser_reads_posts_as_new_ones_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents parsed one after another by one parser are those fresh parsers make."""
+    from healedheart.speed import parsing
+
+    generated = synthetic.generate(6)
+    posts = [synthetic.to_myst(post, generated) for post in generated]
+    own_settings = "---\nmyst:\n  enable_extensions: [deflist]\n---\n# Own\n\nterm\n: definition\n"
+    posts.insert(3, own_settings)
+    posts.insert(5, "# Fig\n\n:::{figure-md} f\n![a](x.png)\n\nA *caption*.\n:::\n\nThen, after.\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text(
+        "extensions = ['myst_parser']\nmyst_enable_extensions = ['colon_fence']\n"
+        "suppress_warnings = ['image.not_readable']\n",
+        encoding="utf-8",
+    )
+    (src / "index.md").write_text(
+        "# Index\n\n```{toctree}\n" + "\n".join(f"p{i}" for i in range(len(posts))) + "\n```\n",
+        encoding="utf-8",
+    )
+    for i, text in enumerate(posts):
+        (src / f"p{i}.md").write_text(text, encoding="utf-8")
+
+    def doctrees(speedups: bool) -> list[str]:
+        # A site without this package: only parsing's own switch, set here.
+        monkeypatch.setitem(parsing._state, "on", speedups)
+        monkeypatch.setitem(parsing._state, "parsers", [])
+        app, _, _ = run_sphinx(src, tmp_path / f"out-{speedups}", tmp_path / f"dt-{speedups}")
+        return [app.env.get_doctree(f"p{i}").pformat() for i in range(len(posts))]
+
+    parsing.install()
+    reused = doctrees(True)
+    assert len(parsing._state["parsers"]) == 2  # the site's settings, and the one post's
+    assert reused == doctrees(False)
+
+
 def _random_tree(seed: int) -> nodes.document:
     """A document of nested sections, paragraphs, emphasis, references and text."""
     rng = random.Random(seed)
