@@ -932,36 +932,6 @@ def test_readers_and_writers_collect_their_garbage_after_each_document() -> None
     assert not garbage._state["worker"]
 
 
-@pytest.mark.parametrize("speedups", [True, False], ids=["on", "off"])
-def test_the_main_process_sets_its_objects_aside_after_writing(
-    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, speedups: bool
-) -> None:
-    from sphinx.builders.html import StandaloneHTMLBuilder
-
-    seen: dict[str, int] = {}
-    handle_finish = StandaloneHTMLBuilder.handle_finish
-    write_doc = StandaloneHTMLBuilder.write_doc
-
-    def noting_write_doc(self: Any, *args: Any) -> None:
-        seen["writing"] = gc.get_freeze_count()
-        write_doc(self, *args)
-
-    def noting_handle_finish(self: Any) -> None:
-        seen["finishing"] = gc.get_freeze_count()
-        handle_finish(self)
-
-    monkeypatch.setattr(StandaloneHTMLBuilder, "write_doc", noting_write_doc)
-    monkeypatch.setattr(StandaloneHTMLBuilder, "handle_finish", noting_handle_finish)
-    assert gc.get_freeze_count() == 0
-    _, _, warnings = run_sphinx(
-        source, tmp_path / "html", tmp_path / "doctrees", {"blog_speedups": speedups}
-    )
-    assert warnings == ""
-    assert seen["writing"] == 0
-    assert (seen["finishing"] > 10_000) is speedups
-    assert gc.get_freeze_count() == 0  # handed back
-
-
 def test_a_writer_that_failed_stops_the_writing_at_once(tmp_path: Path) -> None:
     tasks = parallel.PromptTasks(1)
     tasks.add_task(_fail, tmp_path / "a-post")

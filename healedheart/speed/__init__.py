@@ -22,9 +22,7 @@ job:
   record made that the build would not show (workers sent 27 MB of debug
   records back, to be dropped).
 - ``garbage``: in a ``-j`` build's readers and writers, Python's cyclic garbage
-  collector runs once after each document, rather than in the middle of one; in
-  the main process, once the documents are written, what it holds is set aside
-  from the collector until the build finishes.
+  collector runs once after each document, rather than in the middle of one.
 - ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
   on every build to collect page addresses from parallel writers, and lists only
   the pages written by that build. Here the list is computed from the
@@ -123,7 +121,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
     app.connect("builder-inited", generated.render_on_every_core)
     app.connect("builder-inited", parallel.share_out_work)
-    app.connect("builder-inited", garbage.frozen_after_writing)
 
     # Reading: after every other doctree-read listener has used ABlog's record of the post.
     app.connect("doctree-read", postcopies.drop_post_copies, priority=900)
@@ -141,7 +138,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", unchanged.save_stamps)
     app.connect("build-finished", excerpts.save_plain_excerpts)
     app.connect("build-finished", summaries.save_summaries)
-    app.connect("build-finished", garbage.hand_back, priority=1000)
 
     excerpts.install()
     parsing.install()

@@ -17,16 +17,6 @@ keeps until it ends (the environment, caches), and each ends after its part.
 Processes forked for anything else (ABlog's pages, the feeds, the checks) and the
 main process keep the collector as it is.
 
-Once the documents are written, what the main process holds lives on to the end
-of the build (the environment, the search index, the memories of summaries and
-excerpts), with the last written documents' garbage. The collector's next look
-at its middle generation walked all of that: 0.15 s at 1000 posts, while ABlog's
-pages were generated or in ``build-finished``. So from then on those objects are
-set aside (``gc.freeze()``), and handed back to the collector when the build
-finishes (``gc.unfreeze()``, the last ``build-finished`` listener). The garbage
-set aside with them, about 10 MB of the main process at 1000 posts, is freed
-when the collector next looks at its oldest generation, or when the process ends.
-
 Wired in by ``speed.parallel.share_out_work`` around Sphinx's parallel read and
 write; installed once per process, inert with ``blog_speedups = False`` (which
 has no parallel sharing out).
@@ -43,10 +33,9 @@ from sphinx.util.parallel import ParallelTasks
 
 from .methods import each_call_then
 
-# "frozen": set while the main process has its objects set aside (after writing).
 # "forking": set in the main process while it forks readers or writers, so that
 # they inherit it; "worker": set in such a process.
-_state = {"forking": False, "worker": False, "frozen": False}
+_state = {"forking": False, "worker": False}
 
 
 def install() -> None:
@@ -83,26 +72,3 @@ def collected_per_document(builder: Any, method: str) -> Iterator[None]:
 def _collect_if_worker() -> None:
     if _state["worker"]:
         gc.collect(0)
-
-
-def frozen_after_writing(app: Any) -> None:
-    """Sphinx ``builder-inited``: set the main process's objects aside once it has
-    written the documents (when the builder's ``finish`` starts)."""
-    builder = app.builder
-    if not app.config.blog_speedups or not hasattr(builder, "finish"):
-        return
-    finish = builder.finish
-
-    def freeze_then_finish() -> None:
-        gc.freeze()
-        _state["frozen"] = True
-        finish()
-
-    builder.finish = freeze_then_finish
-
-
-def hand_back(app: Any, exception: Exception | None) -> None:
-    """Sphinx ``build-finished`` (last): the objects set aside go back to the collector."""
-    if _state["frozen"]:
-        _state["frozen"] = False
-        gc.unfreeze()
