@@ -1019,8 +1019,15 @@ def test_post_summaries_are_kept_for_the_next_build(source: Path, tmp_path: Path
     app, _, warnings = run_sphinx(src, out, doctrees)
     assert warnings == ""
     first = app._healedheart_summaries
-    # Each post on the all-posts, author, year, category and tag pages.
-    assert first.rendered >= 13 * 5
+    # Each summary and line rendered once, for every page that shows it (its links
+    # filled in per page), but the one whose excerpt links: once per page.
+    assert first.rendered == len(first.used)
+    for_every_page = [key for key in first.used if key[1] == summaries.EVERY_PAGE]
+    assert len(for_every_page) >= 13 * 2  # a summary and a catalog line each
+    per_page = {key[0][0] for key in first.used if key[1] != summaries.EVERY_PAGE}
+    assert per_page == {"posts/2024/a-post-whose-excerpt-links"}
+    # Each post is shown on the all-posts, author, year, category and tag pages.
+    assert first.reused >= 13 * 4
     assert (doctrees / summaries.SAVED_FILE).exists()
 
     post = next((src / "posts").rglob("on-*.md"))
@@ -1033,6 +1040,21 @@ def test_post_summaries_are_kept_for_the_next_build(source: Path, tmp_path: Path
     assert second.reused >= 20
     page = (out / "blog" / "index.html").read_text(encoding="utf-8")
     assert "Retitled, for the summaries" in page
+
+
+def test_a_fragment_for_every_page_gets_each_page_s_links() -> None:
+    from healedheart.speed import summaries
+
+    names = ["posts/2019/on-grief", "blog/tag/inner-child", "a b/c&d", ""]
+    html = "".join(f'<a href="{summaries.link_to_fill(n)}">{n}</a>' for n in names)
+    assert "posts/2019" in html  # the name is there, between the placeholder's marks
+
+    def pathto(docname: str) -> str:
+        return relative_uri("blog/tag/grief.html", docname + ".html")
+
+    expected = "".join(f'<a href="{pathto(n)}">{n}</a>' for n in names)
+    assert summaries.filled(html, pathto) == expected
+    assert summaries.filled("no links", pathto) == "no links"
 
 
 def test_kept_summaries_are_those_that_may_still_be_shown() -> None:

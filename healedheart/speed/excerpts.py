@@ -94,7 +94,7 @@ def unrendered_plain(app: Sphinx, posts: Iterable[Post]) -> list[Post]:
         return []
     missing: dict[Any, Post] = {}
     for post in posts:
-        if _same_on_every_page(post):
+        if same_on_every_page(post):
             key = _plain_key(post, *_AS_LISTS_ASK)
             if key not in memory:
                 missing.setdefault(key, post)
@@ -140,7 +140,7 @@ def _remembering(to_html: Any) -> Any:
         memory = getattr(app, _MEMORY, None)
         if memory is None or fulltext:
             return to_html(post, pagename, fulltext, drop_h1, img_url)
-        if _same_on_every_page(post):
+        if same_on_every_page(post):
             key = _plain_key(post, drop_h1, img_url)
         else:
             key = (post.docname, post.section, pagename, drop_h1, img_url)
@@ -169,7 +169,8 @@ def _nodes_digest(post: Post) -> str:
     return digest
 
 
-def _same_on_every_page(post: Post) -> bool:
+def same_on_every_page(post: Post) -> bool:
+    """Whether the post's excerpt renders the same on every page (plain nodes only)."""
     plain = getattr(post, "_healedheart_plain_excerpt", None)
     if plain is None:
         plain = all(
