@@ -1055,6 +1055,30 @@ def test_a_fragment_for_every_page_gets_each_page_s_links() -> None:
     expected = "".join(f'<a href="{pathto(n)}">{n}</a>' for n in names)
     assert summaries.filled(html, pathto) == expected
     assert summaries.filled("no links", pathto) == "no links"
+    # A post that shows one of the marks itself is rendered per page instead.
+    assert summaries.fillable("A title\ngrief\nposts/a", "<p>An excerpt</p>")
+    assert not summaries.fillable("A \ue000title\ngrief\nposts/a", "<p>An excerpt</p>")
+    assert not summaries.fillable("A title\ngrief\nposts/a", "<p>\ue001</p>")
+
+
+@pytest.mark.slow
+def test_a_post_that_shows_the_placeholder_marks_is_listed_as_without_speedups(
+    source: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    src = tmp_path / "src"
+    shutil.copytree(source, src)
+    (src / "posts" / "2024" / "odd.md").write_text(
+        "---\ndate: 2024-05-03\ncategory: Practice\ntags: grief\n---\n\n"
+        "# Odd \ue000posts/2019\ue001 title\n\nA plain \ue000excerpt\ue001 here.\n\nMore.\n",
+        encoding="utf-8",
+    )
+    plain = build(src, tmp_path / "plain", "-D", "blog_speedups=0")
+    fast = build(src, tmp_path / "fast")
+    assert differing(plain, fast) == []
+    archive = (tmp_path / "fast" / "blog" / "archive" / "index.html").read_text("utf-8")
+    assert "Odd \ue000posts/2019\ue001 title" in archive
 
 
 def test_kept_summaries_are_those_that_may_still_be_shown() -> None:

@@ -32,8 +32,8 @@ of Unicode's private use area, which no name holds), and each page's copy is tha
 HTML with each placeholder replaced by what the page's own ``pathto`` gives for
 the name: what the template would have written. At 1000 posts that is about
 2000 renders, rather than 7000 summaries and 5000 lines, one per folder or page.
-A summary whose excerpt links somewhere (its HTML differs from page to page) is
-rendered per page as above.
+A summary whose excerpt links somewhere (its HTML differs from page to page), or
+whose post shows one of those two characters, is rendered per page as above.
 """
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def link_to_fill(docname: str) -> str:
     return f"\ue000{docname}\ue001"
 
 
+def fillable(*texts: str) -> bool:
+    """Whether a fragment showing ``texts`` can be filled in: none holds the marks."""
+    return not any("\ue000" in text or "\ue001" in text for text in texts)
+
+
 def filled(html: str, pathto: Callable[[str], str]) -> str:
     """A fragment rendered for every page, with its links as ``pathto`` writes them."""
     return _LINK.sub(lambda link: pathto(link.group(1)), html)
@@ -85,7 +90,7 @@ class SummaryMemory:
         self.used: dict[tuple[Any, ...], str] = {}
         self.rendered = self.reused = 0  # for the tests and the curious
         self._page: tuple[Any, ...] = (object(),)  # (pathto, uri, folder, links' code)
-        self._posts: dict[str, tuple[Any, ...]] = {}  # docname: (post, shown, targets)
+        self._posts: dict[str, tuple[Any, ...]] = {}  # docname: (post, shown, targets, text)
         self._links: tuple[Any, Any] = (object(), None)  # (pathto, its memory)
 
     def summary(self, context: Any, post: Any, level: Any, render: Callable[..., Any]) -> Any:
@@ -100,7 +105,9 @@ class SummaryMemory:
             # As the template asks (remembered by speed.excerpts; leaves the builder
             # as rendering the summary would).
             excerpt = post.to_html(context["pagename"])
-        if level == CATALOG_LINE or excerpts.same_on_every_page(post):
+        if (level == CATALOG_LINE or excerpts.same_on_every_page(post)) and fillable(
+            self._entry(post)[3], excerpt or ""
+        ):
             key = self.key_for_every_page(post, level, excerpt)
             return filled(self._html(key, post, level, render, link_to_fill), self._link(pathto))
         return self._html(self.key(context, post, level, excerpt), post, level, render, pathto)
@@ -137,14 +144,14 @@ class SummaryMemory:
 
     def key_for_every_page(self, post: Any, level: Any, excerpt: str | None) -> tuple[Any, ...]:
         """The key of a fragment rendered once for every page: what the post shows."""
-        _, shown, _ = self._entry(post)
+        shown = self._entry(post)[1]
         return (self._shown(shown, level, excerpt), EVERY_PAGE, level)
 
     def key(self, context: Any, post: Any, level: Any, excerpt: str | None) -> tuple[Any, ...]:
         """The key of a fragment for the page being rendered: also the page's folder."""
         pagename = context["pagename"]
         _, page, folder, code = self._where(context)
-        _, shown, targets = self._entry(post)
+        _, shown, targets, _ = self._entry(post)
         if level == CATALOG_LINE:  # date and title, linking to the post only
             targets = targets[:1]
         # A link to the page itself, or below it, is written differently from each page.
@@ -187,7 +194,9 @@ class SummaryMemory:
         )
         docnames = [post.docname, *(d for _, d in categories), *(d for _, d in tags)]
         targets = tuple("/" + builder.get_target_uri(d) for d in docnames)
-        entry = (post, shown, targets)
+        # The text it shows (or links to), for fillable().
+        text = "\n".join([str(post.title), *(n for n, _ in categories + tags), *docnames])
+        entry = (post, shown, targets, text)
         self._posts[post.docname] = entry
         return entry
 
