@@ -89,9 +89,9 @@ class SummaryMemory:
         self.known: dict[tuple[Any, ...], str] | None = None  # loaded when first needed
         self.used: dict[tuple[Any, ...], str] = {}
         self.rendered = self.reused = 0  # for the tests and the curious
-        self._page: tuple[Any, ...] = (object(),)  # (pathto, uri, folder, links' code)
+        # (pathto, uri, folder, links' code, pathto remembering its answers)
+        self._page: tuple[Any, ...] = (object(),)
         self._posts: dict[str, tuple[Any, ...]] = {}  # docname: (post, shown, targets, text)
-        self._links: tuple[Any, Any] = (object(), None)  # (pathto, its memory)
 
     def summary(self, context: Any, post: Any, level: Any, render: Callable[..., Any]) -> Any:
         """A post's summary (``level``: its heading level), or its catalog line.
@@ -109,22 +109,9 @@ class SummaryMemory:
             self._entry(post)[3], excerpt or ""
         ):
             key = self.key_for_every_page(post, level, excerpt)
-            return filled(self._html(key, post, level, render, link_to_fill), self._link(pathto))
+            html = self._html(key, post, level, render, link_to_fill)
+            return filled(html, self._where(context)[4])
         return self._html(self.key(context, post, level, excerpt), post, level, render, pathto)
-
-    def _link(self, pathto: Callable[[str], str]) -> Callable[[str], str]:
-        """``pathto``, remembering its answers for the page being rendered (a tag's or
-        a category's page links to itself from every summary)."""
-        if self._links[0] is not pathto:  # Sphinx makes a pathto() for each page it renders
-            links: dict[str, str] = {}
-
-            def link(docname: str) -> str:
-                if docname not in links:
-                    links[docname] = pathto(docname)
-                return links[docname]
-
-            self._links = (pathto, link)
-        return self._links[1]
 
     def _html(
         self, key: tuple[Any, ...], post: Any, level: Any, render: Callable[..., Any], link: Any
@@ -145,22 +132,22 @@ class SummaryMemory:
     def key_for_every_page(self, post: Any, level: Any, excerpt: str | None) -> tuple[Any, ...]:
         """The key of a fragment rendered once for every page: what the post shows."""
         shown = self._entry(post)[1]
-        return (self._shown(shown, level, excerpt), EVERY_PAGE, level)
+        return (self._shown(shown, excerpt), EVERY_PAGE, level)
 
     def key(self, context: Any, post: Any, level: Any, excerpt: str | None) -> tuple[Any, ...]:
         """The key of a fragment for the page being rendered: also the page's folder."""
         pagename = context["pagename"]
-        _, page, folder, code = self._where(context)
+        _, page, folder, code, _ = self._where(context)
         _, shown, targets, _ = self._entry(post)
         if level == CATALOG_LINE:  # date and title, linking to the post only
             targets = targets[:1]
         # A link to the page itself, or below it, is written differently from each page.
         where = (*folder, pagename if links_to(targets, page) else None, code)
-        return (self._shown(shown, level, excerpt), where, level)
+        return (self._shown(shown, excerpt), where, level)
 
     @staticmethod
-    def _shown(shown: tuple[Any, ...], level: Any, excerpt: str | None) -> tuple[Any, ...]:
-        if level == CATALOG_LINE or excerpt is None:  # date and title
+    def _shown(shown: tuple[Any, ...], excerpt: str | None) -> tuple[Any, ...]:
+        if excerpt is None:  # a catalog line: date and title
             return shown[:4]
         return (*shown, hashlib.sha256(excerpt.encode("utf-8")).hexdigest())
 
@@ -171,11 +158,20 @@ class SummaryMemory:
         return entry
 
     def _where(self, context: Any) -> tuple[Any, ...]:
-        """The page's address, folder and links' code: once per page rendered."""
+        """The page's address, folder and links' code, and its ``pathto`` remembering
+        its answers (a tag's page links to itself from every summary): once per page
+        rendered."""
         pathto = context.get("pathto")
         if self._page[0] is not pathto:  # Sphinx makes a pathto() for each page it renders
             page = self.app.builder.get_target_uri(context["pagename"])
-            self._page = (pathto, page, folder_of(page), code_of(pathto))
+            links: dict[str, str] = {}
+
+            def link(docname: str) -> str:
+                if docname not in links:
+                    links[docname] = pathto(docname)
+                return links[docname]
+
+            self._page = (pathto, page, folder_of(page), code_of(pathto), link)
         return self._page
 
     def _post(self, post: Any) -> tuple[Any, ...]:
