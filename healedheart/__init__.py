@@ -25,13 +25,14 @@ from sphinx.application import Sphinx
 
 from . import (
     checks,
-    csp,
+    compat,
     feeds,
     freshness,
     frontmatter,
     layout,
     links,
     notfoundpage,
+    parallelread,
     postpage,
     publishing,
     readingtime,
@@ -50,7 +51,6 @@ __version__ = "1.0.0"
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
-    app.setup_extension("healedheart.speed")  # build speed, same output (issue 8)
 
     app.add_config_value("blog_timezone", "Europe/London", "env", types=[str])
     app.add_config_value("blog_preview", False, "env", types=[bool])
@@ -72,17 +72,22 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("feed-addresses", feeds.FeedAddresses)
     # After ABlog's process_posts (500) has recorded the post.
     app.connect("doctree-read", feeds.record_updated, priority=600)
+    # Parallel reading (-j): ABlog's record of the posts merged, then ABlog declared safe.
+    app.connect("env-merge-info", parallelread.merge_posts)
+    app.connect("doctree-read", parallelread.drop_post_copies, priority=900)
+    app.connect("env-updated", parallelread.order_posts, priority=100)
+    app.connect("config-inited", compat.declare_parallel_read_safe)
 
     # Incremental builds: re-write the pages that show what changed in the lists of posts.
     app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
     app.connect("build-finished", freshness.forget_pending)
 
     # Write-time: ABlog's generated pages and the post page furniture.
-    app.connect("builder-inited", layout.wrap_ablog_page_generator)
+    app.connect("build-finished", layout.remove_drafts_page)
     app.connect("html-page-context", postpage.add_post_context)
     app.connect("doctree-resolved", postpage.insert_post_header)
     # Feeds: ours in place of ABlog's; each post's HTML kept as its page is written.
-    app.connect("builder-inited", feeds.replace_ablog_feeds)
+    app.connect("html-collect-pages", feeds.write_feeds)
     app.connect("html-page-context", feeds.capture_post_html)
     app.connect("write-started", feeds.prepare_handover)
     app.connect("html-page-context", feeds.add_feed_links)
@@ -107,9 +112,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-merge-info", readingtime.merge)
     app.add_post_transform(links.ExternalLinksNoopener)
     app.connect("builder-inited", readingtime.add_template_global)
-    # The landmarks named first, so that the policy is that of the page as written.
-    app.connect("builder-inited", layout.wrap_renderer)
-    app.connect("builder-inited", csp.wrap_renderer)
     # Before sphinxext-opengraph (500), which reads the page's overrides.
     app.connect("html-page-context", social.add_sharing_meta, priority=450)
     app.connect("html-page-context", social.add_json_ld, priority=460)
@@ -127,8 +129,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     return {
         "version": __version__,
         "env_version": 2,  # 2: reading times kept in the environment
-        # Our per-document state (reading times) is merged in env-merge-info;
-        # healedheart.speed.parallel does the same for ABlog.
+        # Our per-document state (reading times) and ABlog's record of the posts
+        # are merged in env-merge-info.
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

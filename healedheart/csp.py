@@ -48,10 +48,8 @@ from html import unescape
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .layout import change_every_page
 
 logger = logging.getLogger(__name__)
 
@@ -430,30 +428,23 @@ def other_sites(found: InlineCode, base_url: str) -> list[str]:
     return result
 
 
-def wrap_renderer(app: Sphinx) -> None:
-    """Give every HTML page its policy as it is rendered (``builder-inited``)."""
-
-    def give_policy(output: str, template: str, context: dict[str, Any]) -> str:
-        if not _HEAD.search(output):
-            return output  # a fragment (the post header), not a page
-        # The preview (`nox -s serve`) has no policy: sphinx-autobuild adds an inline
-        # script to every page as it serves it, to reload it when a file changes.
-        if app.config.blog_preview:
-            page, found = output, scan(output)
-        else:
-            page, found = with_policy(output)
-        where = context.get("pagename") or template
-        for url in other_sites(found, app.config.html_baseurl):
-            logger.warning(
-                "The page %s would load %s from another website. This site loads "
-                "nothing from elsewhere (readers' privacy), and browsers will block "
-                "it. Save the file in the site (for an image, beside the post) and "
-                "link to it there.",
-                where,
-                url,
-                type="healedheart",
-                subtype="third-party",
-            )
-        return page
-
-    change_every_page(app, "policy", give_policy)
+def finish_page(config: Any, output: str, where: str) -> str:
+    """The rendered page ``where`` with its policy, warning of anything it loads from elsewhere."""
+    # The preview (`nox -s serve`) has no policy: sphinx-autobuild adds an inline
+    # script to every page as it serves it, to reload it when a file changes.
+    if config.blog_preview:
+        page, found = output, scan(output)
+    else:
+        page, found = with_policy(output)
+    for url in other_sites(found, config.html_baseurl):
+        logger.warning(
+            "The page %s would load %s from another website. This site loads "
+            "nothing from elsewhere (readers' privacy), and browsers will block "
+            "it. Save the file in the site (for an image, beside the post) and "
+            "link to it there.",
+            where,
+            url,
+            type="healedheart",
+            subtype="third-party",
+        )
+    return page

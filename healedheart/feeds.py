@@ -627,18 +627,9 @@ def _write_if_changed(path: Path, data: bytes) -> None:
 
 
 def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
-    """Write every feed (an ``html-collect-pages`` listener, in ABlog's place).
-
-    A parallel build (``speed.generated``) may have them written by another
-    process, beside ABlog's pages: it then sets ``app._healedheart_beside_pages``.
-    """
-    if not _active(app):
-        return []
-    beside_pages = getattr(app, "_healedheart_beside_pages", None)
-    if beside_pages is None:
+    """Sphinx ``html-collect-pages``: write every feed (ABlog writes none: ``site.py``)."""
+    if _active(app):
         write_every_feed(app)
-    else:
-        beside_pages(write_every_feed)
     return []
 
 
@@ -678,14 +669,6 @@ def _code_digest() -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     digest.update(f"{feedgen.version.version_str} {lxml.etree.LXML_VERSION}".encode())
     return digest.hexdigest()
-
-
-def replace_ablog_feeds(app: Sphinx) -> None:
-    """Put ``write_feeds`` in place of ABlog's feed writer (``builder-inited``)."""
-    listeners = app.events.listeners["html-collect-pages"]
-    for i, listener in enumerate(listeners):
-        if listener.handler is ablog.post.generate_atom_feeds:
-            listeners[i] = listener._replace(handler=write_feeds)
 
 
 # -- Telling readers ------------------------------------------------------------

@@ -17,10 +17,9 @@ What the lists show is split in two, and compared with the previous build:
 - **what each document shows of itself**: its title, and for a post also its
   excerpt and reading time. When only that changes, for posts, only the pages
   that link to a changed post are re-written (every list entry links to its
-  post), found by ``healedheart.speed.mentions`` in the pages as written. A page
-  title that is not a post's (About, say) is in every page's navigation: every
-  page is re-written. With ``blog_speedups = False`` every page is re-written on
-  any change, as before ``healedheart.speed`` existed.
+  post), found in the pages as written (``pages_mentioning``). A page title
+  that is not a post's (About, say) is in every page's navigation: every page is
+  re-written.
 
 The pages chosen are written down (``PENDING_FILE``) before the build writes
 anything and forgotten when it finishes: a build that stops half-way leaves
@@ -31,11 +30,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import html
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -46,7 +48,7 @@ ENV_ATTRIBUTE = "healedheart_post_lists"
 PENDING_FILE = "healedheart-pending-rewrites.json"
 # What a post list shows of a post without deciding where or whether it is listed.
 _DISPLAY_KEYS = {"title", "excerpt"}
-# Not shown anywhere: ABlog's handle on the post's doctree (healedheart.speed.postcopies).
+# Not shown anywhere: ABlog's copy of the post's doctree.
 _IGNORED_KEYS = {"doctree"}
 
 
@@ -83,7 +85,7 @@ def shown(app: Sphinx, env: BuildEnvironment, previous: dict[str, Any] | None = 
     build did not read again (Sphinx's ``all_docs`` stamps the time it was read)
     shows what it showed then, and its digest is taken from there.
     """
-    stamps = (previous or {}).get("read", {}) if app.config.blog_speedups else {}
+    stamps = (previous or {}).get("read", {})
     digests = (previous or {}).get("display", {})
     statuses = getattr(app, "blog_statuses", {})
     posts = getattr(env, "ablog_posts", {})
@@ -140,18 +142,15 @@ def rewrite_pages_if_posts_changed(app: Sphinx, env: BuildEnvironment) -> list[s
     if isinstance(previous, dict):
         previous = Shown(previous.get("structure", ""), previous.get("display", {}))
     changes = compare(previous, current, set(getattr(env, "ablog_posts", {})))
-    app.healedheart_changes = changes  # type: ignore[attr-defined]  # for speed.unchanged
     pending = _read_pending(app)
     if first_build:
         return sorted(pending)  # a first build writes every page anyway
     if changes.none:
         pages = set()
-    elif changes.everything or changes.other_documents or not app.config.blog_speedups:
+    elif changes.everything or changes.other_documents:
         pages = set(env.found_docs)
     else:
-        from .speed import mentions  # the speed-up: only the pages that show the change
-
-        pages = mentions.documents_mentioning(app, changes.posts)
+        pages = pages_mentioning(app, changes.posts, env.found_docs)
     pages = (pages | pending) & env.found_docs
     _write_pending(app, pages)
     return sorted(pages)
@@ -181,3 +180,53 @@ def forget_pending(app: Sphinx, exception: Exception | None) -> None:
     """Sphinx ``build-finished``: once the build has written its pages, nothing is pending."""
     if exception is None:
         _pending_path(app).unlink(missing_ok=True)
+
+
+# -- Which written pages link to a post --------------------------------------------
+# Every list that shows a post (home page, sidebar, tag, category and year pages,
+# related posts, previous and next) links to it, so the pages that show it are among
+# those whose HTML links to it. The pages as written are searched for the last part
+# of its address, in every form it can take in HTML: 1000 pages take about 0.1 s,
+# and the answer is what is on disk, whatever wrote it. A page that merely mentions
+# those characters is re-written for nothing, which is safe; where a link need not
+# contain them (``../`` from a page below it), every page is returned.
+
+
+def _needles(app: Sphinx, docname: str) -> list[bytes] | None:
+    """What any link to ``docname`` contains; None if a link need not contain anything."""
+    uri = app.builder.get_target_uri(docname)
+    last = uri.rstrip("/").rsplit("/", 1)[-1]
+    if not last:
+        return None  # the home page: "../../" links to it
+    ending = last + ("/" if uri.endswith("/") else "")
+    if any(
+        app.builder.get_target_uri(other).startswith(uri) and other != docname
+        for other in app.env.found_docs
+    ):
+        return None  # a page below it can link to it with "../"
+    forms = {ending, html.escape(ending), quote(ending, safe="/"), html.escape(quote(ending))}
+    return [form.encode("utf-8") for form in sorted(forms)]
+
+
+def pages_mentioning(app: Sphinx, docnames: Iterable[str], pages: Iterable[str]) -> set[str]:
+    """Those of ``pages`` whose written HTML may link to one of ``docnames``."""
+    pages = set(pages)
+    needles: list[bytes] = []
+    for docname in docnames:
+        found = _needles(app, docname)
+        if found is None:
+            return pages
+        needles += found
+    if not needles:
+        return set()
+    result = set()
+    for page in pages:
+        try:
+            with open(app.builder.get_outfilename(page), "rb") as file:
+                text = file.read()
+        except OSError:
+            result.add(page)  # not written yet, or gone: write it
+            continue
+        if any(needle in text for needle in needles):
+            result.add(page)
+    return result

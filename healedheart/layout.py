@@ -10,13 +10,15 @@ pages rewritten to fill Furo's ``content`` block, with accessible markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
 from pathlib import Path
 from typing import Any
 
-import ablog.post
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.jinja2glue import BuiltinTemplateLoader
+
+from . import csp
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -26,29 +28,26 @@ STATIC = HERE / "static"
 def add_templates_and_styles(app: Sphinx, config: Config) -> None:
     """Put our templates after the site's own ``_templates`` and before Furo's."""
     config.skip_injecting_base_ablog_templates = True
+    if not config.template_bridge:
+        config.template_bridge = f"{__name__}.PageRenderer"
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     app.add_css_file("healedheart.css", priority=600)
 
 
-def wrap_ablog_page_generator(app: Sphinx) -> None:
-    """Filter the pages ABlog generates, keeping its generator otherwise as it is."""
-    for i, listener in enumerate(app.events.listeners["html-collect-pages"]):
-        if listener.handler is ablog.post.generate_archive_pages:
-            app.events.listeners["html-collect-pages"][i] = listener._replace(handler=_public_pages)
+def remove_drafts_page(app: Sphinx, exception: Exception | None) -> None:
+    """Sphinx ``build-finished``: outside the preview, ABlog's Drafts page is removed.
 
-
-def _public_pages(app: Sphinx) -> Iterator[tuple[str, dict[str, Any], str]]:
-    """ABlog's generated pages, less the Drafts page outside the preview.
-
-    The deployed build reads no draft, so the page would only say "Drafts" to
-    readers and search engines.
+    The deployed build reads no draft, so the page ABlog always generates would
+    only say "Drafts" to readers; nothing links to it, and neither the sitemap nor
+    robots list it (``sitemap``, ``robots``).
     """
-    drafts = f"{app.config.blog_path}/drafts"
-    for pagename, context, template in ablog.post.generate_archive_pages(app):
-        if pagename == drafts and not app.config.blog_preview:
-            continue
-        yield pagename, context, template
+    if exception is not None or app.config.blog_preview or app.builder.format != "html":
+        return
+    page = Path(app.builder.get_outfilename(f"{app.config.blog_path}/drafts"))
+    page.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        page.parent.rmdir()  # dirhtml's folder for it, if now empty
 
 
 # Furo's page has two <aside> landmarks, the site's menu and the page's contents,
@@ -68,29 +67,22 @@ def name_landmarks(page: str) -> str:
     return page
 
 
-def change_every_page(
-    app: Sphinx, name: str, change: Callable[[str, str, dict[str, Any]], str]
-) -> None:
-    """Pass whatever the HTML builder renders through ``change(output, template, context)``.
+class PageRenderer(BuiltinTemplateLoader):
+    """Sphinx's own template renderer, each whole page finished as it is rendered.
 
-    Added once per builder under its ``name``, whatever else wraps the renderer;
-    a change added later sees the output of those added earlier.
+    Set as Sphinx's ``template_bridge`` (the public seam for a renderer): Furo's two
+    landmarks are named, then the page gets its Content-Security-Policy (``csp``),
+    so the bytes written are the bytes hashed. Fragments (the post header) pass as
+    they are.
     """
-    templates: Any = getattr(app.builder, "templates", None)
-    if app.builder.format != "html" or templates is None:
-        return
-    render = templates.render
-    names = getattr(render, "healedheart_changes", ())
-    if name in names:
-        return
 
-    def render_and_change(template: str, context: dict[str, Any]) -> str:
-        return change(render(template, context), template, context)
+    def init(self, builder: Any, theme: Any = None, dirs: list[str] | None = None) -> None:
+        super().init(builder, theme, dirs)
+        self.config = builder.config
 
-    render_and_change.healedheart_changes = (*names, name)  # type: ignore[attr-defined]
-    templates.render = render_and_change
-
-
-def wrap_renderer(app: Sphinx) -> None:
-    """Sphinx ``builder-inited``: name the landmarks of every page as it is rendered."""
-    change_every_page(app, "landmarks", lambda output, template, context: name_landmarks(output))
+    def render(self, template: str, context: dict[str, Any]) -> str:  # type: ignore[override]
+        output = super().render(template, context)
+        if "<head" not in output:
+            return output
+        where = context.get("pagename") or template
+        return csp.finish_page(self.config, name_landmarks(output), where)

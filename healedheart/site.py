@@ -41,7 +41,9 @@ def apply_base_url(app: Sphinx, config: Config) -> None:
     """Give every consumer of the address the same value."""
     url = resolve_base_url(config.html_baseurl, os.environ)
     config.html_baseurl = url
-    config.blog_baseurl = url
+    # ABlog writes its one Atom feed only when blog_baseurl is set: left empty, it
+    # writes none, and healedheart.feeds writes the site's (public seam, no swap).
+    config.blog_baseurl = ""
 
 
 # Pages that are tools, not content: a search engine should not list them.

@@ -287,13 +287,8 @@ def test_each_page_is_read_once_as_it_is_rendered(monkeypatch) -> None:
     reads: list[str] = []
     scan = csp.scan
     monkeypatch.setattr(csp, "scan", lambda page: reads.append(page) or scan(page))
-    templates = SimpleNamespace(render=lambda template, context: PAGE)
-    app: Any = SimpleNamespace(
-        builder=SimpleNamespace(format="html", templates=templates),
-        config=SimpleNamespace(blog_preview=False, html_baseurl="https://blog.example.org/"),
-    )
-    csp.wrap_renderer(app)
-    assert templates.render("page.html", {"pagename": "p"}) == expected
+    config = SimpleNamespace(blog_preview=False, html_baseurl="https://blog.example.org/")
+    assert csp.finish_page(config, PAGE, "p") == expected
     assert reads == [PAGE]
 
 
