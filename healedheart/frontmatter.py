@@ -50,6 +50,8 @@ class FrontMatter:
     fields: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     end_line: int = 0  # the line of the closing ``---`` (0 when there is none)
+    #: Keys written twice, as (key, first line, later line): YAML keeps the last.
+    repeated: tuple[tuple[str, int, int], ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -134,8 +136,11 @@ def parse(text: str, path: str) -> FrontMatter:
                 )
             ]
         )
-    lines = {str(key_node.value): key_node.start_mark.line + 2 for key_node, _ in root.value}
-    return FrontMatter(path, {str(k): v for k, v in values.items()}, lines, end_line)
+    keys = [(str(key_node.value), key_node.start_mark.line + 2) for key_node, _ in root.value]
+    first = dict(reversed(keys))
+    repeated = tuple((key, first[key], line) for key, line in keys if line != first[key])
+    fields = {str(k): v for k, v in values.items()}
+    return FrontMatter(path, fields, dict(keys), end_line, repeated)
 
 
 def read(path: Path, display: str | None = None) -> FrontMatter:
