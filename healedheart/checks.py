@@ -93,8 +93,6 @@ _WINDOWS_PATH = re.compile(r"^[a-zA-Z]:[\\/]")
 _UK_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\s*$")
 _SQUASHED_HEADING = re.compile(r"^#+[^#\s]")
 
-#: MyST directives whose argument is a file beside the post.
-_FILE_DIRECTIVES = {"image": "image", "figure": "image", "include": "file"}
 #: MyST directives whose content is not markdown (so holds no links to check).
 _LITERAL_DIRECTIVE = re.compile(
     r"code(-block|-cell)?|sourcecode|literalinclude|math|raw|eval-rst|csv-table|toctree|"
@@ -210,14 +208,6 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _real_date(year: int, month: int, day: int) -> dt.date | None:
-    """The date, or None when no such day exists (2025-02-30)."""
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
 def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
     """A problem if ``value`` is not a real date written year-month-day."""
     if frontmatter.as_date(value) is not None:
@@ -225,7 +215,7 @@ def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
     text = value.strip() if isinstance(value, str) else ""
     if iso := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
         year, month, day = map(int, iso.groups())
-        if meant := _real_date(year, month, day):
+        if meant := frontmatter.as_date(f"{year:04}-{month:02}-{day:02}"):
             wrong = f'"{key}: {text}" needs two digits for the month and for the day.'
             return Problem(path, line, wrong, f"Write '{key}: {meant.isoformat()}'.")
         if 1 <= month <= 12:
@@ -236,7 +226,7 @@ def _date_problem(path: str, line: int, key: str, value: Any) -> Problem | None:
         wrong = f'"{key}: {text}" is not a real date: {why}.'
         return Problem(path, line, wrong, "Check the day and the month, written year-month-day.")
     uk = _UK_DATE.match(text)
-    if uk and (meant := _real_date(*map(int, reversed(uk.groups())))):
+    if uk and (meant := frontmatter.as_date("{2}-{1:0>2}-{0:0>2}".format(*uk.groups()))):
         return Problem(
             path,
             line,
@@ -343,148 +333,139 @@ class _HTMLTags(HTMLParser):
             self.found.append((tag, dict(attrs), self.getpos()[0] - 1))
 
 
-@dataclass
-class _Body:
-    """What a post's markdown holds: its first heading, links, and problems found."""
-
-    path: str
-    first_heading: tuple[int, int, str] | None = None  # (line, level, words)
-    squashed: tuple[int, str] | None = None  # a line like '#Title': (line, words)
-    links: list[Link] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
 def _is_local(target: str) -> bool:
     """True for a link to a file of the site (not a website, e-mail or #anchor)."""
     if not target or target.startswith("#"):
         return False
     scheme = _SCHEME.match(target)
-    return not scheme or scheme.group(1).lower() in ("project", "path") or _is_windows(target)
-
-
-def _is_windows(target: str) -> bool:
-    return bool(_WINDOWS_PATH.match(target))
-
-
-def _scan(tokens: list[Token], offset: int, body: _Body) -> None:
-    """Walk markdown-it's tokens: the title, links, images, and directives' files."""
-    for index, token in enumerate(tokens):
-        line = offset + (token.map[0] if token.map else 0) + 1
-        if token.type == "heading_open" and body.first_heading is None:
-            words = tokens[index + 1].content.strip()
-            body.first_heading = (line, int(token.tag[1]), words)
-        elif token.type == "inline":
-            for number, text in enumerate(token.content.split("\n"), start=line):
-                if body.squashed is None and _SQUASHED_HEADING.match(text):
-                    body.squashed = (number, text.lstrip("#").strip())
-            _scan_inline(token.children or [], line, body)
-        elif token.type == "html_block":
-            _scan_html(token.content, line, body)
-        elif token.type in ("fence", "colon_fence") and token.info.strip().startswith("{"):
-            _scan_directive(token, line, body)
-
-
-def _scan_inline(children: list[Token], line: int, body: _Body) -> None:
-    for child in children:
-        if child.type == "link_open":
-            href = unquote(str(child.attrGet("href") or ""))
-            if child.info != "auto" and _is_local(href):
-                body.links.append(Link(href, line, "link"))
-        elif child.type == "image":
-            src = unquote(str(child.attrGet("src") or ""))
-            alt = "".join(c.content for c in child.children or []).strip()
-            how = f"Describe what it shows in a few words, like '![Autumn leaves]({src})'."
-            _image(src, alt, line, body, how)
-        elif child.type == "html_inline":
-            _scan_html(child.content, line, body)
-        line += 1 if child.type in ("softbreak", "hardbreak") else child.content.count("\n")
-
-
-def _image(src: str, alt: str, line: int, body: _Body, how: str) -> None:
-    if not alt:
-        wrong = (
-            f'The image "{src}" has no description (alt text), so people who use '
-            "screen readers, or whose images do not load, miss it."
-        )
-        body.problems.append(Problem(body.path, line, wrong, how))
-    scheme = _SCHEME.match(src)
-    if (scheme and scheme.group(1).lower() in ("http", "https")) or src.startswith("//"):
-        wrong = (
-            f'The image "{src}" is on another website: every reader\'s browser would '
-            "ask that website for it, and the site promises not to."
-        )
-        fix = (
-            "Save the image in an 'images' folder beside the post, and use its path, "
-            "for example '![A description](images/photo.jpg)'."
-        )
-        body.problems.append(Problem(body.path, line, wrong, fix))
-    elif _is_local(src):
-        body.links.append(Link(src, line, "image"))
-
-
-def _scan_html(html: str, line: int, body: _Body) -> None:
-    for tag, attrs, extra in _HTMLTags(html).found:
-        target = str(attrs.get("src" if tag == "img" else "href") or "")
-        if tag == "a" and not _is_local(target):
-            continue
-        wrong = (
-            f'The HTML <{tag}> for "{target}" would not work on the site: the file is '
-            "not copied, and the address is not worked out from this post's folder."
-        )
-        body.problems.append(
-            Problem(
-                body.path,
-                line + extra,
-                wrong,
-                f"Write it in markdown instead, like {_MARKDOWN_FOR[tag]}.",
-            )
-        )
-
-
-def _scan_directive(token: Token, line: int, body: _Body) -> None:
-    match = re.match(r"^\{([\w:.\-]+)\}\s*(.*)$", token.info.strip())
-    if not match:
-        return
-    name, argument = match.group(1), match.group(2).strip()
-    # MyST reads a TestDirective's options without checking their names: any directive's.
-    parsed = parse_directive_text(TestDirective, argument, token.content)
-    if _FILE_DIRECTIVES.get(name) == "image":
-        how = (
-            f"Add a line ':alt: ' and a few words describing the picture just under "
-            f"the line '{{{name}}} {argument}'."
-        )
-        _image(unquote(argument), str(parsed.options.get("alt") or ""), line, body, how)
-    elif name in _FILE_DIRECTIVES and _is_local(unquote(argument)):
-        body.links.append(Link(unquote(argument), line, "file"))
-    if not _LITERAL_DIRECTIVE.fullmatch(name):
-        _scan(_MD.parse("\n".join(parsed.body)), line + parsed.body_offset, body)
-
-
-def _title_problem(body: _Body, end_line: int) -> Problem | None:
-    path = body.path
-    if body.first_heading:
-        line, level, words = body.first_heading
-        if level == 1 and words:
-            return None
-        if not words:
-            fix = "Write the title after the '# ', for example '# Why change takes time'."
-            return Problem(path, line, "The title line has no words after the '#'.", fix)
-        return Problem(
-            path,
-            line,
-            f'The post has no title: its first heading, "{words}", is a level-{level} sub-heading.',
-            f"Make it the title with a single '#' and a space: '# {words}'. Sub-headings "
-            "('## ') come after the title.",
-        )
-    if body.squashed:
-        line, words = body.squashed
-        wrong = "The post has no title: a heading needs a space after the '#'."
-        return Problem(path, line, wrong, f"Write '# {words}' (with a space after the '#').")
-    fix = (
-        "Add a line that starts with '# ' and the title, under the settings at the top, "
-        "for example '# Why change takes time'."
+    return (
+        not scheme
+        or scheme.group(1).lower() in ("project", "path")
+        or bool(_WINDOWS_PATH.match(target))
     )
-    return Problem(path, end_line + 1, "The post has no title.", fix)
+
+
+class _Body:
+    """What a post's markdown holds, from markdown-it's tokens: its first heading,
+    its links and images, and the problems of its images and raw HTML."""
+
+    def __init__(self, path: str, text: str, end_line: int) -> None:
+        self.path, self.end_line = path, end_line
+        self.first_heading: tuple[int, int, str] | None = None  # (line, level, words)
+        self.squashed: tuple[int, str] | None = None  # a line like '#Title': (line, words)
+        self.links: list[Link] = []
+        self.problems: list[Problem] = []
+        self.scan(_MD.parse("\n".join(text.split("\n")[end_line:])), end_line)
+
+    def scan(self, tokens: list[Token], offset: int) -> None:
+        for index, token in enumerate(tokens):
+            line = offset + (token.map[0] if token.map else 0) + 1
+            if token.type == "heading_open" and self.first_heading is None:
+                self.first_heading = (line, int(token.tag[1]), tokens[index + 1].content.strip())
+            elif token.type == "inline":
+                for number, text in enumerate(token.content.split("\n"), start=line):
+                    if self.squashed is None and _SQUASHED_HEADING.match(text):
+                        self.squashed = (number, text.lstrip("#").strip())
+                self.inline(token.children or [], line)
+            elif token.type == "html_block":
+                self.html(token.content, line)
+            elif token.type in ("fence", "colon_fence") and token.info.strip().startswith("{"):
+                self.directive(token, line)
+
+    def inline(self, children: list[Token], line: int) -> None:
+        for child in children:
+            if child.type == "link_open":
+                href = unquote(str(child.attrGet("href") or ""))
+                if child.info != "auto" and _is_local(href):
+                    self.links.append(Link(href, line, "link"))
+            elif child.type == "image":
+                src = unquote(str(child.attrGet("src") or ""))
+                alt = "".join(c.content for c in child.children or []).strip()
+                how = f"Describe what it shows in a few words, like '![Autumn leaves]({src})'."
+                self.image(src, alt, line, how)
+            elif child.type == "html_inline":
+                self.html(child.content, line)
+            line += 1 if child.type in ("softbreak", "hardbreak") else child.content.count("\n")
+
+    def directive(self, token: Token, line: int) -> None:
+        match = re.match(r"^\{([\w:.\-]+)\}\s*(.*)$", token.info.strip())
+        if not match:
+            return
+        name, argument = match.group(1), match.group(2).strip()
+        # MyST reads a TestDirective's options without checking their names: any directive's.
+        parsed = parse_directive_text(TestDirective, argument, token.content)
+        if name in ("image", "figure"):
+            how = (
+                f"Add a line ':alt: ' and a few words describing the picture just under "
+                f"the line '{{{name}}} {argument}'."
+            )
+            self.image(unquote(argument), str(parsed.options.get("alt") or ""), line, how)
+        elif name == "include" and _is_local(unquote(argument)):
+            self.links.append(Link(unquote(argument), line, "file"))
+        if not _LITERAL_DIRECTIVE.fullmatch(name):
+            self.scan(_MD.parse("\n".join(parsed.body)), line + parsed.body_offset)
+
+    def image(self, src: str, alt: str, line: int, how: str) -> None:
+        if not alt:
+            wrong = (
+                f'The image "{src}" has no description (alt text), so people who use '
+                "screen readers, or whose images do not load, miss it."
+            )
+            self.problems.append(Problem(self.path, line, wrong, how))
+        scheme = _SCHEME.match(src)
+        if (scheme and scheme.group(1).lower() in ("http", "https")) or src.startswith("//"):
+            wrong = (
+                f'The image "{src}" is on another website: every reader\'s browser would '
+                "ask that website for it, and the site promises not to."
+            )
+            fix = (
+                "Save the image in an 'images' folder beside the post, and use its path, "
+                "for example '![A description](images/photo.jpg)'."
+            )
+            self.problems.append(Problem(self.path, line, wrong, fix))
+        elif _is_local(src):
+            self.links.append(Link(src, line, "image"))
+
+    def html(self, html: str, line: int) -> None:
+        for tag, attrs, extra in _HTMLTags(html).found:
+            target = str(attrs.get("src" if tag == "img" else "href") or "")
+            if tag == "img" or _is_local(target):
+                wrong = (
+                    f'The HTML <{tag}> for "{target}" would not work on the site: the file is '
+                    "not copied, and the address is not worked out from this post's folder."
+                )
+                fix = f"Write it in markdown instead, like {_MARKDOWN_FOR[tag]}."
+                self.problems.append(Problem(self.path, line + extra, wrong, fix))
+
+    def title_problem(self) -> Problem | None:
+        """No title, or a first heading that is not one: ABlog would stop the build."""
+        if self.first_heading:
+            line, level, words = self.first_heading
+            if level == 1 and words:
+                return None
+            if not words:
+                fix = "Write the title after the '# ', for example '# Why change takes time'."
+                return Problem(self.path, line, "The title line has no words after the '#'.", fix)
+            wrong = (
+                f'The post has no title: its first heading, "{words}", is a level-{level} '
+                "sub-heading."
+            )
+            fix = (
+                f"Make it the title with a single '#' and a space: '# {words}'. Sub-headings "
+                "('## ') come after the title."
+            )
+            return Problem(self.path, line, wrong, fix)
+        if self.squashed:
+            line, words = self.squashed
+            wrong = "The post has no title: a heading needs a space after the '#'."
+            return Problem(
+                self.path, line, wrong, f"Write '# {words}' (with a space after the '#')."
+            )
+        fix = (
+            "Add a line that starts with '# ' and the title, under the settings at the top, "
+            "for example '# Why change takes time'."
+        )
+        return Problem(self.path, self.end_line + 1, "The post has no title.", fix)
 
 
 def _check_post(rel: str, data: bytes, today: dt.date) -> tuple[Post, list[Problem], list[Problem]]:
@@ -499,10 +480,8 @@ def _check_post(rel: str, data: bytes, today: dt.date) -> tuple[Post, list[Probl
     except frontmatter.PostError as exc:
         return post, list(exc.problems), []
     serious, minor = _settings_problems(matter, post, today)
-    body = _Body(rel)
-    _scan(_MD.parse("\n".join(text.split("\n")[matter.end_line :])), matter.end_line, body)
-    if title := _title_problem(body, matter.end_line):
-        serious.append(title)
+    body = _Body(rel, text, matter.end_line)
+    serious.extend([title] if (title := body.title_problem()) else [])
     minor.extend(body.problems)
     if GUIDANCE in text and matter.fields.get("draft") is not True:
         wrong = (
@@ -513,8 +492,7 @@ def _check_post(rel: str, data: bytes, today: dt.date) -> tuple[Post, list[Probl
         minor.append(
             Problem(rel, line, wrong, "Replace that line with the post's first paragraph.")
         )
-    post.matter, post.links = matter, body.links
-    post.state = publishing.classify(matter, today)
+    post.matter, post.links, post.state = matter, body.links, publishing.classify(matter, today)
     post.date = frontmatter.as_date(matter.fields.get("date"))
     return post, serious, minor
 
@@ -692,7 +670,7 @@ def _link_problems(
             what = "image" if link.kind == "image" else "link"
             if not link.target.split("#", 1)[0]:
                 continue  # a link to a heading in this post
-            if _is_windows(link.target):
+            if _WINDOWS_PATH.match(link.target):
                 wrong = (
                     f'The {what} "{link.target}" points to a file on your computer, which '
                     "readers cannot see."
