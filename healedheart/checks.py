@@ -106,6 +106,8 @@ _MARKDOWN_FOR = {
 }
 
 _MD = MarkdownIt("commonmark", {"html": True}).use(colon_fence_plugin).use(myst_block_plugin)
+# Emphasis and entities hold no links: not worked out (a fifth of a cold check's time).
+_MD.disable(["emphasis", "strikethrough", "entity", "balance_pairs", "fragments_join"])
 
 
 @dataclass(frozen=True)
