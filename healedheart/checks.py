@@ -648,11 +648,11 @@ def _file_finder(root: Path) -> Callable[[str], str | None]:
         found = ""
         for part in path.split("/"):
             names = listing(found)
-            if part not in names:
-                part = next((n for n in names if n.casefold() == part.casefold()), "")
-                if not part:
-                    return None
-            found = f"{found}/{part}" if found else part
+            if part not in names:  # the exact name first: a folder may hold Hope.md and hope.md
+                part = next((name for name in names if name.casefold() == part.casefold()), "")
+            if not part:
+                return None
+            found = posixpath.join(found, part)
         return found if (root / found).is_file() else None
 
     return find
