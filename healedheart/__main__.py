@@ -48,18 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="check every post for mistakes, without building the site"
     )
-    check.add_argument(
-        "--root", type=Path, default=Path("."), help="the blog's folder (with conf.py)"
-    )
 
     new = commands.add_parser("new", help="start a new post, as a draft")
     new.add_argument("title", help='the title of the post, in quotes: "Title of the post"')
     new.add_argument("--tags", default="", help="tags, separated by commas: attachment,therapy")
     new.add_argument("--category", default="", help="the post's category: Reflections")
     new.add_argument("--date", default="", help="the post's date, YYYY-MM-DD (default: today)")
-    new.add_argument(
-        "--root", type=Path, default=Path("."), help="the blog's folder (with conf.py)"
-    )
+    for command in (check, new):
+        command.add_argument(
+            "--root", type=Path, default=Path("."), help="the blog's folder (with conf.py)"
+        )
     return parser
 
 

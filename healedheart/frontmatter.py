@@ -41,6 +41,11 @@ class PostError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    @classmethod
+    def one(cls, path: str, line: int, message: str, fix: str) -> PostError:
+        """The error of a post with one problem."""
+        return cls([Problem(path, line, message, fix)])
+
 
 @dataclass(frozen=True)
 class FrontMatter:
@@ -50,29 +55,11 @@ class FrontMatter:
     fields: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     end_line: int = 0  # the line of the closing ``---`` (0 when there is none)
+    #: Keys written twice, as (key, first line, later line): YAML keeps the last.
+    repeated: tuple[tuple[str, int, int], ...] = ()
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1)
-
-
-def split(text: str, path: str) -> tuple[str, int]:
-    """Return the YAML text between the fences and the line of the closing fence."""
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != FENCE:
-        return "", 0
-    for number, line in enumerate(lines[1:], start=2):
-        if line.strip() == FENCE:
-            return "\n".join(lines[1 : number - 1]), number
-    raise PostError(
-        [
-            Problem(
-                path,
-                1,
-                "The front matter that starts on line 1 with '---' is never closed.",
-                "Add a line with only '---' after the last setting (date, tags, ...).",
-            )
-        ]
-    )
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -95,11 +82,19 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 def parse(text: str, path: str) -> FrontMatter:
     """Parse the front matter at the top of ``text`` (a post's whole source)."""
-    yaml_text, end_line = split(text, path)
-    if not end_line:
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != FENCE:
         return FrontMatter(path)
+    end_line = next((n for n, line in enumerate(lines[1:], 2) if line.strip() == FENCE), 0)
+    if not end_line:
+        raise PostError.one(
+            path,
+            1,
+            "The front matter that starts on line 1 with '---' is never closed.",
+            "Add a line with only '---' after the last setting (date, tags, ...).",
+        )
     try:
-        loader = _Loader(yaml_text)
+        loader = _Loader("\n".join(lines[1 : end_line - 1]))
         try:
             root = loader.get_single_node()
             values = None if root is None else loader.construct_document(root)
@@ -107,35 +102,28 @@ def parse(text: str, path: str) -> FrontMatter:
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 2  # +1 for the fence, +1 for 1-based
         reason = getattr(exc, "problem", None) or "it is not valid"
-        raise PostError(
-            [
-                Problem(
-                    path,
-                    line,
-                    f"The front matter cannot be read ({reason}).",
-                    "Each setting goes on its own line as 'name: value', for example "
-                    "'tags: attachment, therapy'. Put quotes around a value that "
-                    "contains a colon.",
-                )
-            ]
+        raise PostError.one(
+            path,
+            mark.line + 2 if mark else 2,  # +1 for the fence, +1 for 1-based
+            f"The front matter cannot be read ({reason}).",
+            "Each setting goes on its own line as 'name: value', for example "
+            "'tags: attachment, therapy'. Put quotes around a value that contains a colon.",
         ) from None
     if values is None:
         return FrontMatter(path, end_line=end_line)
     if not isinstance(values, dict) or not isinstance(root, yaml.MappingNode):
-        raise PostError(
-            [
-                Problem(
-                    path,
-                    2,
-                    "The front matter is not a list of settings.",
-                    "Write one setting per line as 'name: value', for example 'date: 2025-09-01'.",
-                )
-            ]
+        raise PostError.one(
+            path,
+            2,
+            "The front matter is not a list of settings.",
+            "Write one setting per line as 'name: value', for example 'date: 2025-09-01'.",
         )
-    lines = {str(key_node.value): key_node.start_mark.line + 2 for key_node, _ in root.value}
-    return FrontMatter(path, {str(k): v for k, v in values.items()}, lines, end_line)
+    keys = [(str(key_node.value), key_node.start_mark.line + 2) for key_node, _ in root.value]
+    first = dict(reversed(keys))
+    repeated = tuple((key, first[key], line) for key, line in keys if line != first[key])
+    fields = {str(k): v for k, v in values.items()}
+    return FrontMatter(path, fields, dict(keys), end_line, repeated)
 
 
 def read(path: Path, display: str | None = None) -> FrontMatter:
@@ -148,24 +136,19 @@ def read(path: Path, display: str | None = None) -> FrontMatter:
     """
     shown = display or str(path)
     data = path.read_bytes()
-    key = (data, shown)
-    matter = _parsed.get(key)
-    if matter is None:
-        matter = parse(decode(data, shown), shown)
-        remember(data, shown, matter)
-    return matter
+    return _parsed.get((data, shown)) or remember(data, shown, parse(decode(data, shown), shown))
 
 
 # What ``read`` has parsed (or been told), by the file's bytes and its name.
 _parsed: dict[tuple[bytes, str], FrontMatter] = {}
-_PARSED_MAX = 8192
 
 
-def remember(data: bytes, shown: str, matter: FrontMatter) -> None:
+def remember(data: bytes, shown: str, matter: FrontMatter) -> FrontMatter:
     """Tell ``read`` the front matter of these bytes, parsed by this module's code."""
-    if len(_parsed) >= _PARSED_MAX:
+    if len(_parsed) >= 8192:  # a long preview session: forget, rather than grow
         _parsed.clear()
     _parsed[(data, shown)] = matter
+    return matter
 
 
 def decode(data: bytes, path: str) -> str:
@@ -173,16 +156,11 @@ def decode(data: bytes, path: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise PostError(
-            [
-                Problem(
-                    path,
-                    line,
-                    "The file is not saved as UTF-8 text.",
-                    "Open it in your editor and save it with the encoding 'UTF-8'.",
-                )
-            ]
+        raise PostError.one(
+            path,
+            data[: exc.start].count(b"\n") + 1,
+            "The file is not saved as UTF-8 text.",
+            "Open it in your editor and save it with the encoding 'UTF-8'.",
         ) from None
     # As reading a file in text mode does: Windows and old Mac line endings become "\n".
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -8,6 +8,7 @@ title and a line of guidance; never overwrites a file. The result passes
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import unicodedata
@@ -23,29 +24,11 @@ POSTS = "posts"
 MAX_SLUG = 60
 
 GUIDANCE = checks.GUIDANCE
-_WORD = {"tags": "tag", "category": "category"}
 
-# Letters that Unicode does not split into a plain letter and an accent.
-_LETTERS = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "œ": "oe",
-        "Œ": "OE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "þ": "th",
-        "\u0131": "i",  # dotless i
-        "&": " and ",
-        "'": "",
-        "\u2019": "",  # a curly apostrophe
-    }
+# Letters that Unicode does not split into a plain letter and an accent; apostrophes go.
+_LETTERS = str.maketrans("øØłŁđĐðı", "oOlLdDdi", "'\u2019")
+_LETTERS |= str.maketrans(
+    {"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th", "&": " and "}
 )
 
 
@@ -105,11 +88,7 @@ def _spellings(root: Path, settings: checks.Settings) -> dict[str, dict[str, str
         except (frontmatter.PostError, OSError):
             continue  # `check` reports it; a new post does not depend on it
         for key, found in counts.items():
-            try:
-                names = frontmatter.as_list(matter.fields.get(key))
-            except TypeError:
-                continue
-            for name in names:
+            for name in frontmatter.as_list(matter.fields.get(key)):
                 found[checks.label_key(name)][name] += 1
     return {
         key: {label: spellings.most_common(1)[0][0] for label, spellings in found.items()}
@@ -119,17 +98,9 @@ def _spellings(root: Path, settings: checks.Settings) -> dict[str, dict[str, str
 
 def _free_path(folder: Path, slug: str) -> Path:
     """``folder/slug.md``, or ``slug-2.md``, ``slug-3.md``...: a name no file or page has."""
-    taken = (
-        {p.name.casefold().removesuffix(".md") for p in folder.iterdir()}
-        if folder.is_dir()
-        else set()
-    )
-    number = 1
-    while True:
-        name = slug if number == 1 else f"{slug}-{number}"
-        if name.casefold() not in taken:
-            return folder / f"{name}.md"
-        number += 1
+    taken = {p.name.casefold().removesuffix(".md") for p in folder.iterdir()}
+    names = (slug if number == 1 else f"{slug}-{number}" for number in itertools.count(1))
+    return folder / f"{next(name for name in names if name.casefold() not in taken)}.md"
 
 
 def create(
@@ -167,12 +138,12 @@ def create(
             existing = known[key].get(checks.label_key(name))
             if not checks.label_key(name):
                 raise NewPostError(
-                    f'The {_WORD[key]} "{name}" has no letters or numbers. '
+                    f'The {key.removesuffix("s")} "{name}" has no letters or numbers. '
                     "Use words, for example --tags attachment,therapy."
                 )
             if existing and existing != name:
                 notes.append(
-                    f'Using the {_WORD[key]} "{existing}", as the other posts '
+                    f'Using the {key.removesuffix("s")} "{existing}", as the other posts '
                     f'spell it (you wrote "{name}").'
                 )
                 name = existing
@@ -180,10 +151,7 @@ def create(
                 values[key].append(name)
 
     lines = ["---", f"date: {day.isoformat()}"]
-    if values["tags"]:
-        lines.append(f"tags: {yaml_value(', '.join(values['tags']))}")
-    if values["category"]:
-        lines.append(f"category: {yaml_value(', '.join(values['category']))}")
+    lines += [f"{key}: {yaml_value(', '.join(names))}" for key, names in values.items() if names]
     lines += ["draft: true", "---", "", f"# {title}", "", GUIDANCE, ""]
     text = "\n".join(lines)
 

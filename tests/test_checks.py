@@ -10,13 +10,10 @@ import os
 import shutil
 import subprocess
 import sys
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import REPO, ROOTS, healedheart_build, noting_pid, run_sphinx
+from conftest import REPO, ROOTS, healedheart_build, run_sphinx
 
 from healedheart import __main__ as cli
 from healedheart import checks
@@ -748,11 +745,6 @@ def test_the_line_of_guidance_from_new_is_never_published(tmp_path: Path) -> Non
 # -- Speed ---------------------------------------------------------------------------------
 
 
-def test_skimming_blanks_only_paragraphs_that_cannot_matter() -> None:
-    text = "Plain words.\nMore.\n\nA [link](x.md).\n\n- a list\n\n    code\n\n# Title\n\nEnd."
-    assert checks._skim(text) == ("\n\n\nA [link](x.md).\n\n- a list\n\n    code\n\n# Title\n\n")
-
-
 @pytest.mark.slow
 def test_a_thousand_posts_with_links_and_images_raise_no_false_alarm(tmp_path: Path) -> None:
     prose = " ".join(["Attachment and therapy and the long work of healing."] * 15)
@@ -785,100 +777,25 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
         },
     )
     settings = checks.settings_from_conf(root)
-    memory = tmp_path / "doctrees" / checks.REMEMBERED_FILE
-    remembered = checks.Remembered(memory)
-    first = checks.check_site(root, settings, remembered)
-    remembered.save()
-    report = checks.check_site(root, settings, checks.Remembered(memory))
+    cache = tmp_path / "doctrees" / checks.CACHE_FILE
+    first = checks.check_site(root, settings, cache=cache)
+    report = checks.check_site(root, settings, cache=cache)
     assert report == first == checks.check_site(root, settings)  # same as checking afresh
     assert [problem.path for problem in report.problems] == ["posts/2025/bad.md"]
 
     checked = []
-    real = checks._check_post_bytes
-    monkeypatch.setattr(
-        checks, "_check_post_bytes", lambda rel, *a: checked.append(rel) or real(rel, *a)
-    )
-    remembered = checks.Remembered(memory)
-    checks.check_site(root, settings, remembered)
+    real = checks._check_post
+    monkeypatch.setattr(checks, "_check_post", lambda rel, *a: checked.append(rel) or real(rel, *a))
+    checks.check_site(root, settings, cache=cache)
     assert checked == []  # nothing changed: nothing parsed again
-    remembered.save()
 
     (root / "posts/2025/bad.md").write_text(post("date: 2025-02-28"), encoding="utf-8")
-    report = checks.check_site(root, settings, checks.Remembered(memory))
+    report = checks.check_site(root, settings, cache=cache)
     assert checked == ["posts/2025/bad.md"]  # only the post that changed
     assert report.problems == []
 
-    memory.write_bytes(b"not a pickle")  # a damaged memory is ignored, never trusted
-    assert checks.check_site(root, settings, checks.Remembered(memory)).problems == []
-
-
-def _failing_pool(failure: Exception) -> Any:
-    """A stand-in for ``ProcessPoolExecutor``: no process starts, or the one started dies."""
-
-    class FailingPool:
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-        def __enter__(self) -> FailingPool:
-            return self
-
-        def __exit__(self, *exc: object) -> None:
-            pass
-
-        def submit(self, *args: Any, **kwargs: Any) -> Future:
-            if isinstance(failure, OSError):
-                raise failure
-            future: Future = Future()
-            future.set_exception(failure)
-            return future
-
-    return FailingPool
-
-
-def test_many_posts_are_checked_on_every_core_with_the_same_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    files: dict[str, str | bytes] = {}
-    for n in range(checks.FEW_TO_SHARE + 21):
-        front = f"date: 2025-01-{n % 28 + 1:02}\ntags: grief"
-        files[f"posts/2025/post-{n:03}.md"] = post(
-            front, f"# Post {n}\n\nSee [the next](post-{n + 1:03}.md).\n"
-        )
-    files["posts/2025/post-007.md"] = post("date: 2025-02-30")  # not a date
-    files["posts/2025/post-050.md"] = post("date: 2025-01-01", "No title.\n")
-    root = make(tmp_path / "site", files)
-    settings = checks.settings_from_conf(root)
-    checked_by = tmp_path / "checked-by"
-    noting = noting_pid(checks._check_post_bytes, checked_by)
-    monkeypatch.setattr(checks, "_check_post_bytes", noting)
-    alone, shared = (checks.Remembered(tmp_path / f"memory-{n}") for n in (1, 2))
-    report = checks.check_site(root, settings, alone)
-    assert set(checked_by.read_text().split()) == {str(os.getpid())}
-    checked_by.unlink()
-    assert checks.check_site(root, settings, shared, processes=2) == report
-    assert len(set(checked_by.read_text().split())) == 2  # this process and one more
-    assert len(checked_by.read_text().split()) == len(files)  # each post checked once
-    assert shared.new == alone.new  # the same findings remembered for the next build
-    assert {p.path for p in report.problems} == {
-        "posts/2025/post-006.md",  # links to a post left out
-        "posts/2025/post-007.md",
-        "posts/2025/post-050.md",
-        f"posts/2025/post-{checks.FEW_TO_SHARE + 20:03}.md",  # links to a post that is not there
-    }
-    # No process to share with (none can start, or one dies): the same findings, from this one.
-    for failure in (OSError("Resource temporarily unavailable"), BrokenProcessPool("died")):
-        monkeypatch.setattr(checks, "ProcessPoolExecutor", _failing_pool(failure))
-        checked_by.unlink()
-        assert checks.check_site(root, settings, processes=2) == report
-        assert set(checked_by.read_text().split()) == {str(os.getpid())}
-    monkeypatch.undo()
-    monkeypatch.setattr(checks, "_check_post_bytes", noting)
-    # Remembered, nothing is checked again, in any process.
-    shared.save()
-    checked_by.unlink()
-    remembered = checks.Remembered(shared.path)
-    assert checks.check_site(root, settings, remembered, processes=2) == report
-    assert not checked_by.exists()
+    cache.write_bytes(b"not a pickle")  # a damaged memory is ignored, never trusted
+    assert checks.check_site(root, settings, cache=cache).problems == []
 
 
 # -- The build refuses a bad post, in the same words ---------------------------------
