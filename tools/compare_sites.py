@@ -299,7 +299,7 @@ def compare(old: Path, new: Path, *, exact: bool = False) -> list[str]:
             map_b := _quietly(sitemap_urls, b)
         ) is not None:
             out += compare_sitemaps(name, map_a, map_b)
-        elif not exact and (name.startswith(f"{STATIC}/") or Path(name).name in INTERNAL_FILES):
+        elif name.startswith(f"{STATIC}/") or Path(name).name in INTERNAL_FILES:
             continue  # a version string: theme assets and Sphinx's internal files
         elif not exact:
             out.append(f"file {name}: bytes differ")
