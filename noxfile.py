@@ -1,7 +1,7 @@
 """Every task a person runs on this blog. `nox -l` lists them; README.md explains them.
 
 The sessions' names are the public interface used by the README, CI and the
-author's guide: build, serve, new, check, tests, lint, lighthouse, bench.
+author's guide: build, serve, new, check, tests, lint, lighthouse, bench, upgrade-check.
 """
 
 from __future__ import annotations
@@ -228,7 +228,7 @@ def upgrade_check(session: nox.Session) -> None:
     newest_pins = [f"{name}=={version}" for name, version in sorted(resolved.items())]
     session.install("--upgrade", *newest_pins)
     locked = _locked_versions()
-    session.log(f"Newest releases on Python {session.python} (locked version in brackets):")
+    session.log(f"Newest releases on Python {session.python} (and the locked one, if older):")
     for name, version in sorted(resolved.items()):
         was = locked.get(name, "not locked")
         session.log(f"  {name} {version}" + ("" if was == version else f"  (locked: {was})"))
