@@ -1,17 +1,21 @@
 """Every task a person runs on this blog. `nox -l` lists them; README.md explains them.
 
 The sessions' names are the public interface used by the README, CI and the
-author's guide: build, serve, new, check, tests, lint, lighthouse, bench.
+author's guide: build, serve, new, check, tests, lint, lighthouse, bench, upgrade-check.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 nox.needs_version = ">=2025.2.9"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -177,3 +181,122 @@ def lighthouse(session: nox.Session) -> None:
     # Serves _build/html on 127.0.0.1; npm-installs Lighthouse (pinned) into _build/npm/.
     lighthouse_py = ROOT / "tests" / "quality" / "lighthouse.py"
     session.run("python", str(lighthouse_py), str(HTML), *session.posargs)  # -- --keep DIR
+
+
+# -- Upgrades (issue 19): docs/maintainer-guide.md, "Upgrading" --------------------
+# Every Python the site supports; the first is the reference (the lock's own).
+UPGRADE_PYTHONS = ("3.11", "3.12", "3.13")
+UPGRADE = BUILD / "upgrade"
+COMPARE = ROOT / "tools" / "compare_sites.py"
+
+
+@nox.session(name="upgrade-check", python=UPGRADE_PYTHONS[-1], venv_backend="virtualenv")
+def upgrade_check(session: nox.Session) -> None:
+    """Build with the pinned and with the newest releases and compare: -- --no-tests."""
+    run_tests = "--no-tests" not in session.posargs
+    pytest_args = [a for a in session.posargs if a != "--no-tests"]
+    env = {}
+    if epoch := os.environ.get("SOURCE_DATE_EPOCH") or last_commit_epoch():
+        env["SOURCE_DATE_EPOCH"] = epoch  # every build stamped alike, as nox -s build does
+    site = nox.project.dependency_groups(PYPROJECT, "site")
+    UPGRADE.mkdir(parents=True, exist_ok=True)
+    differences = []
+
+    # The pinned site on every supported Python, each in an environment of its own
+    # (this session's is the newest releases'): they must be the same bytes.
+    pinned = {}
+    for version in UPGRADE_PYTHONS:
+        python = _pinned_python(session, version)
+        pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        session.run(*pip, "-c", str(CONSTRAINTS), *site, external=True)
+        pinned[version] = _upgrade_build(session, python, f"pinned-{version}", env)
+    reference_python = _pinned_python(session, UPGRADE_PYTHONS[0])
+    reference = pinned[UPGRADE_PYTHONS[0]]
+    for version in UPGRADE_PYTHONS[1:]:
+        if not _compare(session, reference_python, reference, pinned[version], "--exact"):
+            differences.append(f"the pinned build on Python {version}")
+
+    # The newest release of every dependency of the site, indirect ones too, no lock:
+    # pip resolves them afresh (--ignore-installed, so even those already here are
+    # listed), then exactly that set is installed.
+    report = UPGRADE / "newest-resolved.json"
+    session.install("--dry-run", "--ignore-installed", "--report", str(report), *map(_name, site))
+    resolved = {
+        canonicalize_name(p["metadata"]["name"]): p["metadata"]["version"]
+        for p in json.loads(report.read_text(encoding="utf-8"))["install"]
+    }
+    newest_pins = [f"{name}=={version}" for name, version in sorted(resolved.items())]
+    session.install("--upgrade", *newest_pins)
+    locked = _locked_versions()
+    session.log(f"Newest releases on Python {session.python} (and the locked one, if older):")
+    for name, version in sorted(resolved.items()):
+        was = locked.get(name, "not locked")
+        session.log(f"  {name} {version}" + ("" if was == version else f"  (locked: {was})"))
+    newest = _upgrade_build(session, "python", f"newest-{session.python}", env)
+    if not _compare(session, reference_python, reference, newest):
+        differences.append(f"the build with the newest releases on Python {session.python}")
+
+    if run_tests:
+        # The tests' own tools at their pins, the site's dependencies as just resolved
+        # (a tool's requirement of one of them, beautifulsoup4 say, loses its pin).
+        constraints = UPGRADE / "newest-constraints.txt"
+        others = [
+            line.split("#")[0].strip()
+            for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+            if line.split("#")[0].strip() and _name(line.split("#")[0]) not in resolved
+        ]
+        constraints.write_text("\n".join(newest_pins + others) + "\n", encoding="utf-8")
+        tools = [
+            _name(r) if _name(r) in resolved else r
+            for group in ("preview", "test")  # as nox -s tests installs
+            for r in nox.project.dependency_groups(PYPROJECT, group)
+        ]
+        session.install("-c", str(constraints), *tools)
+        if differences:
+            session.log("The sites differ (above); the tests still run, to show what else broke.")
+        session.run("pytest", *pytest_args)
+    if differences:
+        session.error("Not the same site: " + "; ".join(differences) + " (report above).")
+
+
+def _name(requirement: str) -> str:
+    """A requirement's package name as pip compares names: ``Sphinx==9.0.4`` -> ``sphinx``."""
+    return canonicalize_name(Requirement(requirement).name)
+
+
+def _locked_versions() -> dict[str, str]:
+    lines = CONSTRAINTS.read_text(encoding="utf-8").splitlines()
+    pins = (Requirement(line.split("#")[0]) for line in lines if line.split("#")[0].strip())
+    return {canonicalize_name(r.name): str(r.specifier).removeprefix("==") for r in pins}
+
+
+def _pinned_python(session: nox.Session, version: str) -> str:
+    """The python of a virtualenv for the pinned site on Python ``version``, made once."""
+    venv = Path(session.cache_dir) / "upgrade-check" / f"pinned-{version}"
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not python.exists():
+        # virtualenv is nox's own dependency, so it is beside the Python running nox.
+        session.run(
+            sys.executable, "-m", "virtualenv", "-q", "--python", version, str(venv), external=True
+        )
+    return str(python)
+
+
+def _upgrade_build(session: nox.Session, python: str, name: str, env: dict[str, str]) -> Path:
+    """Build the site as nox -s build does, strictly and from clean, into _build/upgrade/NAME."""
+    out, doctrees = UPGRADE / name, UPGRADE / f"{name}-doctrees"
+    for folder in (out, doctrees):
+        shutil.rmtree(folder, ignore_errors=True)
+    args = sphinx_args(out, doctrees, *JOBS, "-n", "-W", "--keep-going", "-q")
+    session.run(python, "-m", "healedheart.build", *args, env=env, external=True)
+    return out
+
+
+def _compare(session: nox.Session, python: str, old: Path, new: Path, *options: str) -> bool:
+    """tools/compare_sites.py OLD NEW: prints its report; True if the sites are the same."""
+    command = [python, str(COMPARE), *options, str(old), str(new)]
+    session.log(
+        " ".join(str(Path(c).relative_to(ROOT)) if c.startswith(str(ROOT)) else c for c in command)
+    )
+    # Its exit status is the answer, and every comparison runs before the session fails.
+    return subprocess.run(command, cwd=ROOT, check=False).returncode == 0

@@ -66,3 +66,28 @@ def test_official_pages_actions_at_current_majors(workflow: dict) -> None:
     assert "actions/upload-pages-artifact@v4" in uses(build)
     assert "actions/configure-pages@v6" in uses(deploy)
     assert "actions/deploy-pages@v5" in uses(deploy)
+
+
+def test_upgrade_check_runs_on_dependabots_pull_requests_with_least_privilege(
+    workflow: dict,
+) -> None:
+    job = workflow["jobs"]["upgrade-check"]
+    assert job["permissions"] == {"contents": "read"}
+    assert "nox -s upgrade-check" in run_lines(job)
+    # The pull request's author, not github.actor (spoofable: zizmor's bot-conditions).
+    assert "github.event.pull_request.user.login == 'dependabot[bot]'" in job["if"]
+    assert "workflow_dispatch" in job["if"]
+    assert "github.actor" not in job["if"]
+    # Every Python the site supports, as noxfile.py's UPGRADE_PYTHONS.
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert sorted(setup["with"]["python-version"].split()) == ["3.11", "3.12", "3.13"]
+
+
+def test_dependabot_proposes_weekly_one_pull_request_per_ecosystem() -> None:
+    config = yaml.safe_load((WORKFLOW.parent.parent / "dependabot.yml").read_text("utf-8"))
+    updates = {(u["package-ecosystem"], u["directory"]): u for u in config["updates"]}
+    assert set(updates) == {("pip", "/"), ("github-actions", "/"), ("npm", "/tests/quality")}
+    for update in updates.values():
+        assert update["schedule"]["interval"] == "weekly"
+        [group] = update["groups"].values()
+        assert group["patterns"] == ["*"]
