@@ -162,7 +162,7 @@ def lock(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time the build on N synthetic posts against Pelican: nox -s bench -- 300 1000 3000."""
-    install(session, "site", "bench")
+    install(session, "site", "preview", "bench")  # preview: the bench runs nox -s serve's command
     env = {}
     if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
         env["SOURCE_DATE_EPOCH"] = epoch  # as nox -s build does
