@@ -53,7 +53,6 @@ html_theme = "furo"
 html_title = "To a healed heart"
 html_static_path = ["_static"]
 html_favicon = "_static/favicon.svg"  # without one, browsers ask for /favicon.ico: a 404
-html_css_files = ["site.css"]
 html_copy_source = False
 html_show_sourcelink = False
 html_show_sphinx = False

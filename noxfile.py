@@ -102,7 +102,8 @@ def serve(session: nox.Session) -> None:
     """Preview the site at http://127.0.0.1:8000 while you write; drafts are shown."""
     install(session, "site", "preview")
     preview = BUILD / "preview"
-    # sphinx-autobuild, each build in a fork of a warm process (healedheart/preview.py).
+    # Serves and rebuilds on save (sphinx-autobuild's pieces), each build in a fork of a
+    # warm process (healedheart/preview.py). benchmarks/preview.py runs this same command.
     session.run(
         "python",
         "-m",
@@ -166,7 +167,7 @@ def lock(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Time the build on N synthetic posts against Pelican: nox -s bench -- 300 1000 3000."""
-    install(session, "site", "bench")
+    install(session, "site", "preview", "bench")  # preview: the bench runs nox -s serve's command
     env = {}
     if "SOURCE_DATE_EPOCH" not in os.environ and (epoch := last_commit_epoch()):
         env["SOURCE_DATE_EPOCH"] = epoch  # as nox -s build does

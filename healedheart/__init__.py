@@ -51,6 +51,9 @@ __version__ = "1.0.0"
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("ablog")
+    # Furo (the theme) before the saved environment is compared with this configuration:
+    # otherwise its pygments_dark_style is not known yet and "has changed" on every rebuild.
+    app.setup_extension("furo")
 
     app.add_config_value("blog_timezone", "Europe/London", "env", types=[str])
     app.add_config_value("blog_preview", False, "env", types=[bool])

@@ -44,7 +44,6 @@ import importlib
 import json
 import os
 import pickle
-import resource
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -349,8 +348,12 @@ def import_quietly(names: Iterable[str]) -> None:
             importlib.import_module(name)
 
 
-def _build_in_fork(request: dict) -> tuple[int, dict[str, Any], resource.struct_rusage]:
-    """Fork; the copy runs the build and sends back the modules and files it read."""
+def _build_in_fork(request: dict) -> tuple[int, dict[str, Any], Any]:
+    """Fork; the copy runs the build and sends back the modules and files it read.
+
+    Its status, what it read, and its ``os.wait4`` usage (no ``resource`` import:
+    this module is imported on Windows too, where builds are never forked).
+    """
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the copy

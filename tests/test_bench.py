@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import REPO, build_site
 
-from benchmarks import pelican_site, synthetic
+from benchmarks import pelican_site, preview, synthetic
 from benchmarks.run import bench_size, differing, digest, table
 
 
@@ -108,13 +109,7 @@ def test_site_fingerprints_ignore_only_a_feeds_build_time(tmp_path: Path) -> Non
 def test_a_bench_run_times_every_build_and_finds_nothing_stale(tmp_path: Path) -> None:
     logged: list[str] = []
     result = bench_size(4, 1, tmp_path, seed=1, jobs="2", with_pelican=False, log=logged.append)
-    for measurement in (
-        result.full,
-        result.no_change,
-        result.edit,
-        result.warm_no_change,
-        result.warm_edit,
-    ):
+    for measurement in (result.full, result.no_change, result.edit, result.warm_no_change):
         [sample] = measurement.runs
         assert sample.seconds > 0 and sample.cpu_seconds > 0 and sample.rss_mb > 20
     # Each no-change rebuild (fresh and warm) left the site as it was; the last edit
@@ -122,10 +117,41 @@ def test_a_bench_run_times_every_build_and_finds_nothing_stale(tmp_path: Path) -
     assert result.altered_by_no_change == [[], []]
     assert result.stale_after_edit == [[]]
     edited = (tmp_path / "n4" / "site" / result.edited).read_text(encoding="utf-8")
-    assert "(revision 1, warm)" in edited
-    assert "warm: no change" in logged[-1]
+    assert "(edit 1 in the preview " in edited
+    assert any("warm: no change" in line for line in logged)
+    # The preview (nox -s serve's command) showed the new title on every page polled.
+    [edit] = result.preview.edits
+    assert set(edit.seconds) == {"post", "blog"} | {f"tag: {t}" for t in _tags(result)}
+    assert all(0 < s < preview.PAGE_TIMEOUT for s in edit.seconds.values())
+    assert result.edited.removesuffix(".md") + "/index.html" in edit.changed
+    assert not edit.config_changed
     text = table(result, 1)
     assert "no-change rebuild, preview" in text and "  in a fresh process" in text
+    assert "every page fresh" in text
+
+
+def _tags(result) -> tuple[str, ...]:
+    [post] = [p for p in synthetic.generate(4, 1) if p.path == result.edited]
+    return post.tags
+
+
+def test_the_serve_command_is_nox_s_serves_own_for_another_folder(tmp_path: Path) -> None:
+    command = preview.serve_command(tmp_path, 8123)
+    assert command[:3] == [sys.executable, "-m", "healedheart.preview"]
+    assert "-D" in command and "blog_preview=1" in command
+    assert str(tmp_path) in command and str(tmp_path / "_build" / "preview") in command
+    assert command[command.index("--port") + 1] == "8123"
+
+
+def test_the_preview_measure_reads_builds_from_the_log_and_writes_from_the_files() -> None:
+    log = "Starting initial build\n...Serving on http://x\nRebuilding...\n"
+    log += "The configuration has changed (1 option: 'x')\nServing on http://x\nRebuil"
+    pieces = preview.rebuilds(log)
+    assert len(pieces) == 2 and preview.CONFIG_CHANGED in pieces[1]
+    assert preview.CONFIG_CHANGED not in pieces[0]
+    before = {"a.html": (1, "aa"), "b.html": (1, "bb"), "c.html": (1, "cc"), "gone": (1, "x")}
+    after = {"a.html": (2, "a2"), "b.html": (2, "bb"), "c.html": (1, "cc"), "new": (1, "y")}
+    assert preview.compare(before, after) == (["a.html", "gone", "new"], ["b.html"])
 
 
 def test_the_clean_build_is_judged_by_the_ratio_of_each_runs_pair() -> None:
@@ -141,7 +167,6 @@ def test_the_clean_build_is_judged_by_the_ratio_of_each_runs_pair() -> None:
 
     rebuilds = {name: measured(1.0) for name in ("no_change", "edit", "warm_no_change")}
     result = SizeResult(1000, "posts/x.md", full=measured(18.3, 19.4, 21.2), **rebuilds)
-    result.warm_edit = measured(1.5)
     result.stale_after_edit, result.altered_by_no_change = [[]], [[]]
     result.pelican = measured(9.3, 9.7, 8.9)  # pairs: 1.97x, 2.00x, 2.38x
     assert result.ratio == pytest.approx(2.0)

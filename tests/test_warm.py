@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sphinx_autobuild.build
 from conftest import REPO, healedheart_build
 
+from benchmarks import preview as bench_preview
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
 from healedheart import preview
@@ -252,24 +252,43 @@ def test_a_file_read_ahead_is_used_only_as_it_was_and_only_once(
 # -- healedheart.preview: sphinx-autobuild with warm builds ----------------------
 
 
-def test_sphinx_autobuilds_builds_go_to_the_warm_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
-    out, done = tmp_path / "html", tmp_path / "post-build-ran"
-    args = [*arguments(src, out), str(src), str(out)]
-    with warm_sphinx(src, tmp_path / "warm.log") as warm:
-        monkeypatch.setattr(sphinx_autobuild.build, "subprocess", preview._Runner(warm))
-        builder = sphinx_autobuild.build.Builder(
-            args,
-            url_host="127.0.0.1:1",
-            pre_build_commands=[],
-            post_build_commands=[["touch", str(done)]],
-        )
-        builder(changed_paths=())
-        assert warm.warm_builds == 1  # sphinx-autobuild's own call, routed here
-    assert (out / "index.html").is_file()
-    assert done.exists()  # other commands still run as commands
+def test_the_previews_options_and_what_it_leaves_to_sphinx_build(tmp_path: Path) -> None:
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    sphinx = [
+        "-b",
+        "dirhtml",
+        "-d",
+        str(tmp_path / "dt"),
+        "-D",
+        "blog_preview=1",
+        str(src),
+        str(out),
+    ]
+    options, left = preview.parse([*sphinx, "--port", "8123", "--re-ignore", r"(^|/)drafts/"])
+    assert left == sphinx and options.port == 8123 and options.host == "127.0.0.1"
+    assert (options.srcdir, options.outdir) == (src.resolve(), out.resolve())
+    ignored = options.ignored
+    assert ignored(str(out / "index.html")) and ignored(str(tmp_path / "dt" / "env.pickle"))
+    assert ignored(str(src / "drafts" / "a.md")) and not ignored(str(src / "posts" / "a.md"))
+    with pytest.raises(FileNotFoundError):  # no such source folder: said before anything runs
+        preview.parse(["-b", "dirhtml", str(tmp_path / "missing"), str(out)])
+
+
+def test_a_rebuild_of_nothing_changed_reports_no_change_of_configuration(tmp_path: Path) -> None:
+    """Sphinx compares the configuration with the one the last build saved: nothing differs."""
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(3), REPO)
+    out = tmp_path / "html"
+    assert cold_build(src, out).returncode == 0
+    before = bench_preview.snapshot(out)
+    again = healedheart_build(src, out, *arguments(src, out)[:-1], env=ENV)  # without -q
+    assert again.returncode == 0, again.stderr
+    assert "loading pickled environment... done" in again.stdout
+    assert "The configuration has changed" not in again.stdout + again.stderr
+    changed, same = bench_preview.compare(before, bench_preview.snapshot(out))
+    assert changed == []
+    # No page made from a document is written again (some extensions' files still are).
+    assert not [name for name in same if name.startswith("posts/") or name == "index.html"]
 
 
 def _free_port() -> int:
@@ -350,5 +369,6 @@ def test_the_preview_rebuilds_a_saved_post_in_the_warm_process(site: Path, tmp_p
     output = (tmp_path / "preview.log").read_text(encoding="utf-8")
     assert output.count("Rebuilding...") >= 1
     assert "Sphinx exited with exit code" not in output
+    assert "The configuration has changed" not in output
     assert "Traceback" not in output
     assert not Path(f"/proc/{warm[0]}").exists()  # Ctrl+C stopped the warm process too
