@@ -32,8 +32,8 @@ from . import (
     layout,
     links,
     notfoundpage,
-    parallelread,
     postpage,
+    posts,
     publishing,
     readingtime,
     redirects,
@@ -76,12 +76,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # After ABlog's process_posts (500) has recorded the post.
     app.connect("doctree-read", feeds.record_updated, priority=600)
     # Parallel reading (-j): ABlog's record of the posts merged, then ABlog declared safe.
-    app.connect("env-merge-info", parallelread.merge_posts)
-    app.connect("doctree-read", parallelread.drop_post_copies, priority=900)
-    app.connect("env-updated", parallelread.order_posts, priority=100)
+    app.connect("env-merge-info", posts.merge_posts)
+    app.connect("doctree-read", posts.drop_post_copies, priority=900)
+    app.connect("env-updated", posts.order_posts, priority=100)
     app.connect("config-inited", compat.declare_parallel_read_safe)
 
     # Incremental builds: re-write the pages that show what changed in the lists of posts.
+    for builder in freshness.BUILDERS:
+        app.add_builder(builder, override=True)
     app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
     app.connect("build-finished", freshness.forget_pending)
 
@@ -93,6 +95,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-collect-pages", feeds.write_feeds)
     app.connect("html-page-context", feeds.capture_post_html)
     app.connect("write-started", feeds.prepare_handover)
+    # Before -j writers are forked from the main process, so that they share it.
+    app.connect("write-started", related.prepare_for_writers)
     app.connect("html-page-context", feeds.add_feed_links)
     app.connect("doctree-resolved", feeds.resolve_feed_addresses)
     app.connect("build-finished", site.write_cname)
@@ -128,6 +132,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", robots.write_robots_txt)
     # After sphinx-sitemap (500) has written sitemap.xml.
     app.connect("build-finished", sitemap.refine, priority=600)
+    app.connect("builder-inited", sitemap.remember_previous)
 
     return {
         "version": __version__,

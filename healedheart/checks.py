@@ -43,7 +43,7 @@ from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from myst_parser.parsers.directives import parse_directive_text
 
-from . import frontmatter, publishing
+from . import frontmatter, publishing, state
 from .frontmatter import Problem
 
 #: Where a build remembers each post's own checks, in its doctrees folder.
@@ -878,7 +878,7 @@ def check_before_build(app: Any, config: Any) -> None:
     # Listed once per build; publishing.exclude_unpublished (next) uses the same list.
     paths = publishing.post_paths(srcdir.resolve(), list(settings.post_patterns))
     names = publishing.relative_names(paths, srcdir.resolve())
-    app.healedheart_post_paths = [srcdir / name for name in names]
+    state.of(app).post_paths = [srcdir / name for name in names]
     report = check_site(srcdir, settings, paths, Path(app.doctreedir) / CACHE_FILE)
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)

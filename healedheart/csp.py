@@ -50,7 +50,6 @@ from urllib.parse import urlsplit
 
 from sphinx.util import logging
 
-
 logger = logging.getLogger(__name__)
 
 # Script types a browser runs (anything else, such as JSON-LD, is data).

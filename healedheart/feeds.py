@@ -39,7 +39,7 @@ import ablog.post
 import feedgen.version
 import lxml.etree
 import lxml.html
-from ablog.blog import Blog, Post
+from ablog.blog import Post
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from feedgen.feed import FeedGenerator
@@ -47,8 +47,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
-from . import frontmatter, publishing
-from .warm import read_state
+from . import frontmatter, publishing, state
+from .posts import registered_blog
 
 logger = logging.getLogger(__name__)
 
@@ -122,13 +122,6 @@ class Feed:
         ]
 
 
-def _blog(app: Sphinx) -> Blog:
-    blog = Blog(app)
-    if not len(blog.posts) and not len(blog.drafts):
-        ablog.post.register_posts(app)
-    return blog
-
-
 def published_posts(app: Sphinx, posts: Any) -> list[Post]:
     """``posts`` less any the author has not published, newest first, at most
     ``blog_feed_length``."""
@@ -144,10 +137,10 @@ def site_feeds(app: Sphinx) -> list[Feed]:
     A tag or category gets feeds only if it has a published post. Computed once per
     build, after the posts are registered (any time in the writing phase).
     """
-    cached = getattr(app, "_healedheart_feeds", None)
+    cached = state.of(app).feeds
     if cached is not None:
         return cached
-    blog = _blog(app)
+    blog = registered_blog(app)
     config = app.config
     title = config.blog_title
     description = config.blog_feed_subtitle or title
@@ -159,7 +152,7 @@ def site_feeds(app: Sphinx) -> list[Feed]:
                 name = f"{header} {collection}"
                 only = f"Only {header.lower()} “{collection}”"
                 feeds.append(Feed(collection.docname, f"{title}: {name}", name, tuple(posts), only))
-    app._healedheart_feeds = feeds  # type: ignore[attr-defined]
+    state.of(app).feeds = feeds
     return feeds
 
 
@@ -289,7 +282,7 @@ class FeedCache:
     def load(cls, path: Path, base_url: str) -> FeedCache:
         cache = cls(path, base_url)
         try:
-            data = read_state(path, "json")
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return cache
         if data.get("version") == CACHE_VERSION and data.get("base_url") == base_url:
@@ -352,10 +345,10 @@ def _stamps(paths: list[Path]) -> list[list[int] | None]:
 
 
 def _cache(app: Sphinx) -> FeedCache:
-    cache = getattr(app, "_healedheart_feed_cache", None)
+    cache = state.of(app).feed_cache
     if cache is None:
         cache = FeedCache.load(Path(app.doctreedir) / CACHE_FILE, app.config.html_baseurl)
-        app._healedheart_feed_cache = cache  # type: ignore[attr-defined]
+        state.of(app).feed_cache = cache
     return cache
 
 
@@ -370,12 +363,12 @@ def capture_post_html(
     """Keep a post page's body, as it is written, for the feeds (no extra rendering)."""
     if doctree is None or "body" not in context or not _active(app):
         return
-    blog = _blog(app)
+    blog = registered_blog(app)
     if pagename not in blog:
         return
     if pagename not in _fed_posts(app):
         return  # no feed shows it (each feed holds the newest blog_feed_length posts)
-    in_worker = os.getpid() != getattr(app, "_healedheart_main_process", os.getpid())
+    in_worker = os.getpid() != (state.of(app).main_process or os.getpid())
     captured = (feed_html(context["body"], page_url(app, pagename)), excerpt_text(blog[pagename]))
     _cache(app).captured[pagename] = captured
     if in_worker:
@@ -392,7 +385,7 @@ HANDOVER_FOLDER = "healedheart-feed-bodies"
 
 def prepare_handover(app: Sphinx, builder: Any) -> None:
     """Sphinx ``write-started`` (main process): empty the folder; which posts are fed."""
-    app._healedheart_main_process = os.getpid()  # type: ignore[attr-defined]
+    state.of(app).main_process = os.getpid()
     shutil.rmtree(Path(app.doctreedir) / HANDOVER_FOLDER, ignore_errors=True)
     if _active(app) and getattr(builder, "parallel_ok", False):
         _fed_posts(app)  # worked out once, before the workers are forked
@@ -400,10 +393,10 @@ def prepare_handover(app: Sphinx, builder: Any) -> None:
 
 def _fed_posts(app: Sphinx) -> set[str]:
     """The posts some feed shows (once per build, in the writing phase)."""
-    fed = getattr(app, "_healedheart_fed", None)
+    fed = state.of(app).fed
     if fed is None:
         fed = {post.docname for feed in site_feeds(app) for post in feed.posts}
-        app._healedheart_fed = fed  # type: ignore[attr-defined]
+        state.of(app).fed = fed
     return fed
 
 

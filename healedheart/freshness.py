@@ -33,14 +33,18 @@ import hashlib
 import html
 import json
 import os
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
 from sphinx.application import Sphinx
+from sphinx.builders import dirhtml
+from sphinx.builders import html as sphinx_html
 from sphinx.environment import BuildEnvironment
+
+from . import state
 
 # Kept in the pickled environment, so that the next build can compare.
 ENV_ATTRIBUTE = "healedheart_post_lists"
@@ -87,7 +91,7 @@ def shown(app: Sphinx, env: BuildEnvironment, previous: dict[str, Any] | None = 
     """
     stamps = (previous or {}).get("read", {})
     digests = (previous or {}).get("display", {})
-    statuses = getattr(app, "blog_statuses", {})
+    statuses = state.of(app).statuses
     posts = getattr(env, "ablog_posts", {})
     minutes = getattr(env, "healedheart_reading_minutes", {})
     structure: list[Any] = [
@@ -143,17 +147,70 @@ def rewrite_pages_if_posts_changed(app: Sphinx, env: BuildEnvironment) -> list[s
         previous = Shown(previous.get("structure", ""), previous.get("display", {}))
     changes = compare(previous, current, set(getattr(env, "ablog_posts", {})))
     pending = _read_pending(app)
+    site = state.of(app)
+    # The generated pages (ABlog's lists) to write: all, unless only some posts'
+    # own display changed, or nothing did (``SiteHTMLBuilder.handle_page``).
+    site.changed_posts = None if (first_build or pending or changes.everything) else changes.posts
     if first_build:
         return sorted(pending)  # a first build writes every page anyway
     if changes.none:
         pages = set()
     elif changes.everything or changes.other_documents:
         pages = set(env.found_docs)
+        site.changed_posts = None
     else:
-        pages = pages_mentioning(app, changes.posts, env.found_docs)
+        pages = pages_mentioning(app.builder, changes.posts, env.found_docs)
     pages = (pages | pending) & env.found_docs
     _write_pending(app, pages)
     return sorted(pages)
+
+
+class SiteHTMLBuilder:
+    """An HTML builder that writes a generated page again only if what it shows changed.
+
+    ABlog renders all its pages (every tag, category, year, the archive and all
+    posts) on every build, and Sphinx writes them all. In a rebuild that writes only
+    some documents, a generated page is written again only if it links to a post
+    whose title, excerpt or reading time changed (``pages_mentioning``); when
+    anything else that lists show changed, or Sphinx writes every document (a new
+    configuration or template), every page is. Mixed in before Sphinx's builder
+    and registered in its place (``app.add_builder(..., override=True)``).
+    """
+
+    def __init__(self, app: Sphinx, env: BuildEnvironment) -> None:
+        super().__init__(app, env)  # type: ignore[call-arg]
+        self.site = state.of(app)
+        self.writing_every_document = True
+
+    def prepare_writing(self, docnames: Set[str]) -> None:
+        self.writing_every_document = set(self.env.found_docs) <= set(docnames)  # type: ignore[attr-defined]
+        super().prepare_writing(docnames)  # type: ignore[misc]
+
+    def handle_page(self, pagename: str, addctx: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        changed = self.site.changed_posts
+        unchanged = (
+            not self.writing_every_document
+            and changed is not None
+            and kwargs.get("event_arg") is None
+            and pagename not in self.env.found_docs  # type: ignore[attr-defined]
+            and not pages_mentioning(self, changed, [pagename])
+        )
+        if unchanged:
+            self.site.pages_left_unwritten.add(pagename)
+        else:
+            super().handle_page(pagename, addctx, *args, **kwargs)  # type: ignore[misc]
+
+
+# Named as Sphinx names them: sphinx-sitemap tells a dirhtml build by the class's name.
+class StandaloneHTMLBuilder(SiteHTMLBuilder, sphinx_html.StandaloneHTMLBuilder):
+    """Sphinx's ``html`` builder, with ``SiteHTMLBuilder``'s generated pages."""
+
+
+class DirectoryHTMLBuilder(SiteHTMLBuilder, dirhtml.DirectoryHTMLBuilder):
+    """Sphinx's ``dirhtml`` builder, with ``SiteHTMLBuilder``'s generated pages."""
+
+
+BUILDERS = (StandaloneHTMLBuilder, DirectoryHTMLBuilder)
 
 
 def _pending_path(app: Sphinx) -> Path:
@@ -192,28 +249,28 @@ def forget_pending(app: Sphinx, exception: Exception | None) -> None:
 # contain them (``../`` from a page below it), every page is returned.
 
 
-def _needles(app: Sphinx, docname: str) -> list[bytes] | None:
+def _needles(builder: Any, docname: str) -> list[bytes] | None:
     """What any link to ``docname`` contains; None if a link need not contain anything."""
-    uri = app.builder.get_target_uri(docname)
+    uri = builder.get_target_uri(docname)
     last = uri.rstrip("/").rsplit("/", 1)[-1]
     if not last:
         return None  # the home page: "../../" links to it
     ending = last + ("/" if uri.endswith("/") else "")
     if any(
-        app.builder.get_target_uri(other).startswith(uri) and other != docname
-        for other in app.env.found_docs
+        builder.get_target_uri(other).startswith(uri) and other != docname
+        for other in builder.env.found_docs
     ):
         return None  # a page below it can link to it with "../"
     forms = {ending, html.escape(ending), quote(ending, safe="/"), html.escape(quote(ending))}
     return [form.encode("utf-8") for form in sorted(forms)]
 
 
-def pages_mentioning(app: Sphinx, docnames: Iterable[str], pages: Iterable[str]) -> set[str]:
+def pages_mentioning(builder: Any, docnames: Iterable[str], pages: Iterable[str]) -> set[str]:
     """Those of ``pages`` whose written HTML may link to one of ``docnames``."""
     pages = set(pages)
     needles: list[bytes] = []
     for docname in docnames:
-        found = _needles(app, docname)
+        found = _needles(builder, docname)
         if found is None:
             return pages
         needles += found
@@ -222,7 +279,7 @@ def pages_mentioning(app: Sphinx, docnames: Iterable[str], pages: Iterable[str])
     result = set()
     for page in pages:
         try:
-            with open(app.builder.get_outfilename(page), "rb") as file:
+            with open(builder.get_outfilename(page), "rb") as file:
                 text = file.read()
         except OSError:
             result.add(page)  # not written yet, or gone: write it

@@ -14,6 +14,9 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import jinja2
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
@@ -75,15 +78,33 @@ def name_landmarks(page: str) -> str:
 class PageRenderer(BuiltinTemplateLoader):
     """Sphinx's own template renderer, each whole page finished as it is rendered.
 
-    Set as Sphinx's ``template_bridge`` (the public seam for a renderer): Furo's two
-    landmarks are named, then the page gets its Content-Security-Policy (``csp``),
-    so the bytes written are the bytes hashed. Fragments (the post header) pass as
-    they are.
+    Set as Sphinx's ``template_bridge`` (the public seam for a renderer):
+
+    - Furo's two landmarks are named, then the page gets its Content-Security-Policy
+      (``csp``), so the bytes written are the bytes hashed. Fragments (the post
+      header) pass as they are.
+    - The templates run in a plain Jinja environment, not Sphinx's sandbox, which
+      checks every attribute a template reads and every call it makes, and is for
+      templates one does not trust. Every template here is Sphinx's, Furo's, ABlog's
+      or ours, pinned; ``tests/test_layout.py`` reads them all and fails on one
+      that reads a private name or formats a string, where the sandbox would
+      differ. A third of the templates' time at 1000 posts.
+    - ``excerpt_html(post, pagename)``: ABlog's excerpt of a post, rendered once per
+      build where it holds nothing whose address depends on the page (a link, an
+      image), not once for every list that shows it (six lists for each post).
     """
 
     def init(self, builder: Any, theme: Any = None, dirs: list[str] | None = None) -> None:
         super().init(builder, theme, dirs)
         self.config = builder.config
+        sandboxed = self.environment
+        self.environment = jinja2.Environment(
+            loader=self, extensions=[type(ext) for ext in sandboxed.extensions.values()]
+        )
+        self.environment.filters.update(sandboxed.filters)
+        self.environment.globals.update(sandboxed.globals)
+        self.environment.globals["excerpt_html"] = self.excerpt_html
+        self._excerpts: dict[Any, str] = {}
 
     def render(self, template: str, context: dict[str, Any]) -> str:  # type: ignore[override]
         output = super().render(template, context)
@@ -91,3 +112,27 @@ class PageRenderer(BuiltinTemplateLoader):
             return output
         where = context.get("pagename") or template
         return csp.finish_page(self.config, name_landmarks(output), where)
+
+    def excerpt_html(self, post: Any, pagename: str) -> str:
+        """ABlog's HTML for ``post``'s excerpt, as shown on ``pagename``."""
+        shared = not any(
+            isinstance(node, _PAGE_RELATIVE) for part in post.excerpt for node in part.findall()
+        )
+        key = post.docname if shared else (post.docname, pagename)
+        if key not in self._excerpts:
+            self._excerpts[key] = post.to_html(pagename)
+        return self._excerpts[key]
+
+
+# What an excerpt may hold whose HTML depends on the page it is shown on.
+_PAGE_RELATIVE = (
+    nodes.reference,
+    nodes.image,
+    nodes.raw,
+    nodes.target,
+    nodes.footnote_reference,
+    nodes.citation_reference,
+    nodes.substitution_reference,
+    addnodes.pending_xref,
+    addnodes.download_reference,
+)

@@ -10,17 +10,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from ablog.blog import Blog
-from ablog.post import register_posts
 from docutils import nodes
 from sphinx.application import Sphinx
 
-
-def _blog(app: Sphinx) -> Blog:
-    blog = Blog(app)
-    if not blog:
-        register_posts(app)
-    return blog
+from . import state
+from .posts import registered_blog
 
 
 def add_post_context(
@@ -48,14 +42,14 @@ def insert_post_header(app: Sphinx, doctree: nodes.document, docname: str) -> No
     """Put the post's date, author, category and tags just under its title."""
     if app.builder.format != "html" or not hasattr(app.builder, "templates"):
         return
-    blog = _blog(app)
+    blog = registered_blog(app)
     if docname not in blog:
         return
     post = blog[docname]
     title = next(iter(doctree.findall(nodes.title)), None)
     if title is None:
         return
-    status = getattr(app, "blog_statuses", {}).get(docname)
+    status = state.of(app).statuses.get(docname)
     # The front matter's `updated:` (feeds.record_updated), if after the date.
     updated = post.update if post.date and post.update and post.update > post.date else None
 

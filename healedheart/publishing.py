@@ -23,7 +23,7 @@ import ablog.blog
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from . import frontmatter
+from . import frontmatter, state
 
 PUBLISHED, DRAFT, SCHEDULED = "published", "draft", "scheduled"
 
@@ -120,7 +120,7 @@ def published_posts(app: Sphinx, posts: Iterable[Any]) -> list[Any]:
     ABlog knows only dates; in the preview it would count a past-dated
     ``draft: true`` post as published, so the statuses recorded here decide too.
     """
-    statuses = getattr(app, "blog_statuses", {})
+    statuses = state.of(app).statuses
     kept = []
     for post in posts:
         status = statuses.get(post.docname)
@@ -139,9 +139,9 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
     on = today(config.blog_timezone, config.blog_today)
     srcdir = Path(app.srcdir)
     # Listed by checks.check_before_build, earlier in this build (none in some tests).
-    paths = getattr(app, "healedheart_post_paths", None)
+    paths = state.of(app).post_paths
     found, unreadable = statuses(srcdir, config.blog_post_pattern, on, paths)
-    app.blog_statuses = {status.docname: status for status in found}  # type: ignore[attr-defined]
+    state.of(app).statuses = {status.docname: status for status in found}
     # A post that cannot be read is never read: `checks.check_before_build` has
     # already reported it, in plain English, and failed the build.
     left_out = {problem.path for problem in unreadable}
@@ -162,7 +162,7 @@ def file_drafts_as_drafts(app: Sphinx, doctree: object) -> None:
     counted and fed as published. Runs after ABlog's ``process_posts`` has
     recorded the post; without a date, ABlog treats the post as a draft.
     """
-    status = getattr(app, "blog_statuses", {}).get(app.env.docname)
+    status = state.of(app).statuses.get(app.env.docname)
     if status is None or status.state != DRAFT:
         return
     for info in getattr(app.env, "ablog_posts", {}).get(app.env.docname, []):

@@ -18,14 +18,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ablog.blog import Blog, Post
+from ablog.blog import Post
 from sphinx.application import Sphinx
 
-from . import publishing
+from . import publishing, state
+from .posts import registered_blog
 
 HOW_MANY = 3
 # Where the index of the current build is kept (reset when the environment is updated).
-_APP_ATTRIBUTE = "healedheart_related_index"
 
 
 def _tag_names(post: Post) -> set[str]:
@@ -74,20 +74,24 @@ def related_posts(post: Post, candidates: Iterable[Post], limit: int = HOW_MANY)
 
 def forget_index(app: Sphinx, *_args: Any) -> None:
     """``env-updated``: the posts may have changed; the next page builds a new index."""
-    if hasattr(app, _APP_ATTRIBUTE):
-        delattr(app, _APP_ATTRIBUTE)
+    state.of(app).related = None
 
 
-def prepare(app: Sphinx) -> None:
-    """Build this build's index now (before ``-j`` writers are forked, so that they share it)."""
-    _index(app, Blog(app))
+def prepare_for_writers(app: Sphinx, builder: Any) -> None:
+    """Sphinx ``write-started``: build the index now, before ``-j`` writers are forked.
+
+    Each writer is a copy of the main process, made as it starts (a dozen or more
+    at 1000 posts): what the main process holds by then, every writer has.
+    """
+    if builder.format == "html":
+        _index(app, registered_blog(app))
 
 
 def _index(app: Sphinx, blog: Any) -> RelatedIndex:
-    index = getattr(app, _APP_ATTRIBUTE, None)
+    index = state.of(app).related
     if index is None:
         index = RelatedIndex(publishing.published_posts(app, blog.posts))
-        setattr(app, _APP_ATTRIBUTE, index)
+        state.of(app).related = index
     return index
 
 

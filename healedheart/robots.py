@@ -14,6 +14,8 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
+from . import state
+
 NOINDEX = '<meta name="robots" content="noindex">'
 
 
@@ -37,7 +39,7 @@ def is_public(app: Sphinx, pagename: str) -> bool:
         return False
     if pagename == f"{app.config.blog_path}/drafts":
         return False
-    status = getattr(app, "blog_statuses", {}).get(pagename)
+    status = state.of(app).statuses.get(pagename)
     return status is None or status.published
 
 

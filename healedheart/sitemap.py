@@ -2,7 +2,8 @@
 
 sphinx-sitemap lists every page it sees written. Here, before it starts, the pages
 that are not content are added to ``sitemap_excludes`` (the 404 page; in the
-preview, drafts and scheduled posts), and after it has written the file, any page
+preview, drafts and scheduled posts), and after it has written the file, the pages
+are put in the order of their addresses (a ``-j`` build writes them in any order), any page
 marked ``noindex`` is dropped (search engines must not be sent to a page that
 asks not to be listed) and each post gets ``<lastmod>``: its ``updated:`` date, or
 else its ``date:``, from the front matter (never the build time). A list page (all
@@ -20,7 +21,7 @@ from ablog.blog import Blog
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from . import publishing, social
+from . import publishing, social, state
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _NOINDEX = re.compile(r"<meta\s+name=[\"']robots[\"']\s+content=[\"'][^\"']*noindex", re.IGNORECASE)
@@ -31,10 +32,24 @@ def exclude_non_public(app: Sphinx, config: Config) -> None:
     excludes = list(getattr(config, "sitemap_excludes", None) or [])
     pagename = getattr(config, "notfound_pagename", "404")
     wanted = [f"{pagename}/", f"{pagename}.html", f"{config.blog_path}/drafts/"]
-    for status in getattr(app, "blog_statuses", {}).values():
+    for status in state.of(app).statuses.values():
         if not status.published:
             wanted.append(status.docname + "/")
     config.sitemap_excludes = excludes + [p for p in wanted if p not in excludes]
+
+
+def remember_previous(app: Sphinx) -> None:
+    """Sphinx ``builder-inited``: the addresses the last build's sitemap listed.
+
+    sphinx-sitemap lists only the pages a build writes; a rebuild that leaves a
+    page as it was (``freshness``) must still list it (``refine``).
+    """
+    path = Path(app.outdir) / (getattr(app.config, "sitemap_filename", None) or "sitemap.xml")
+    try:
+        root = ElementTree.parse(path).getroot()
+    except (OSError, ElementTree.ParseError):
+        return
+    state.of(app).sitemap_before = {url.findtext(f"{{{NS}}}loc", "") for url in root}
 
 
 def _file_for(outdir: Path, base_url: str, loc: str) -> Path | None:
@@ -112,6 +127,13 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
     outdir = Path(app.outdir)
     base = app.config.html_baseurl
     changes = last_changes(app)
+    # The pages this build left as they were, as the last sitemap listed them.
+    site = state.of(app)
+    kept = {base + app.builder.get_target_uri(name) for name in app.env.found_docs}
+    kept |= {base + app.builder.get_target_uri(name) for name in site.pages_left_unwritten}
+    listed = {url.findtext(f"{{{NS}}}loc", "") for url in root}
+    for loc in sorted((site.sitemap_before & kept) - listed):
+        ElementTree.SubElement(ElementTree.SubElement(root, f"{{{NS}}}url"), f"{{{NS}}}loc").text = loc
     for url in list(root.findall(f"{{{NS}}}url")):
         loc = url.findtext(f"{{{NS}}}loc", "")
         page = _file_for(outdir, base, loc)
@@ -124,4 +146,10 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
             if lastmod is None:
                 lastmod = ElementTree.SubElement(url, f"{{{NS}}}lastmod")
             lastmod.text = day.isoformat()
+    # In the order of the addresses: sphinx-sitemap lists pages as they were
+    # written, which in a -j build is the order the writers happened to finish in.
+    urls = root.findall(f"{{{NS}}}url")
+    for url in urls:
+        root.remove(url)
+    root.extend(sorted(urls, key=lambda url: url.findtext(f"{{{NS}}}loc", "")))
     tree.write(filename, xml_declaration=True, encoding="utf-8", method="xml")

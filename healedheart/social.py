@@ -33,7 +33,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.locale import _
 
-from . import frontmatter, readingtime
+from . import frontmatter, readingtime, state
 
 # sphinxext-opengraph prints a notice on import that matplotlib is missing, for the
 # generated cards this site does not use (ogp_social_cards): import it quietly, here,
@@ -90,7 +90,7 @@ def post_dates(app: Sphinx, docname: str) -> tuple[dt.date, dt.date] | None:
     if docname not in cache:
         cache[docname] = None
         # Read from the front matter before Sphinx started (publishing.statuses).
-        status = getattr(app, "blog_statuses", {}).get(docname)
+        status = state.of(app).statuses.get(docname)
         if status is not None:
             date, updated = status.date, status.updated
         else:

@@ -1,156 +1,99 @@
-"""Build speed for a blog of a thousand posts (issue 8), without changing a byte.
+"""Build speed for a Sphinx + ABlog blog of a thousand posts: an optional extension.
 
-Every job here makes the build faster and leaves the built site exactly as it
-was: ``tests/test_speed.py`` builds the same site with ``blog_speedups = False``
-(which turns all of them off) and compares the two trees file by file, serially
-and with ``-j 2``. ABlog itself is not forked or patched on disk: where its
-behaviour is changed, it is from here, at run time, and said so. One module per
-job:
+Listed in ``conf.py`` after the site's own extension; never imported by it. The
+site is the same site without it, byte for byte (``tests/test_speed.py`` builds
+with and without it and compares every file). It needs nothing of the site's own
+extension, so it can be added to any ABlog site.
 
-- ``postcopies``: ABlog keeps in the saved environment a full copy of every post
-  (and, through each excerpt, a second one). At 1000 posts that is 31 of the
-  environment's 35 MB, unpickled by every build and pickled by every build that
-  reads a file. The copies are dropped (the whole-post one is not even made); a
-  post's full text is read back from its own doctree file in the rare case
-  something asks for it.
-- ``parallel``: merges ABlog's record of the posts after a parallel read, so that
-  ``sphinx-build -j 2`` reads on both cores (ABlog declares itself unsafe for
-  parallel reading only because it has no such merge). It also shares out the
-  work of a ``-j N`` build: one reading part per process (Sphinx's many small
-  parts each sent back all that was read before them), N writers (not N - 1),
-  and a rebuild of a few documents in the main process; and it has no log
-  record made that the build would not show (workers sent 27 MB of debug
-  records back, to be dropped).
-- ``garbage``: in a ``-j`` build's readers and writers, Python's cyclic garbage
-  collector runs once after each document, rather than in the middle of one.
-- ``sitemap``: sphinx-sitemap starts a multiprocessing Manager (a server process)
-  on every build to collect page addresses from parallel writers, and lists only
-  the pages written by that build. Here the list is computed from the
-  environment: no extra process, the same file after a clean build, and a
-  complete one after an incremental build.
-- ``excerpts``: each post's excerpt is rendered once per build instead of once
-  per list that shows it (all posts, its year, tags, category, author), and a
-  plain-text excerpt is kept for the next build.
-- ``search``: the search index stems each distinct word once per build, instead
-  of once per page it appears on.
-- ``unchanged``: a rebuild that reads no file does not re-render ABlog's pages
-  (tags, categories, years, archive, all posts), whose content cannot have
-  changed; they are checked on disk and left as they are. When only some posts'
-  titles, excerpts or reading times changed, only the pages that link to them
-  are re-rendered.
-- ``parsing``: docutils' default settings are worked out once per build, not
-  three times per post, and MyST reads front matter with PyYAML's LibYAML loader.
-- ``quotes``: smart quotes leave alone the blocks of text they would not change.
-- ``traversal``: a walk of a document's tree (``findall``, some sixty per post)
-  uses one generator, not one per node.
-- ``templates``: the compiled Jinja templates are kept between builds, run
-  without Jinja's sandbox (they are all trusted), and are not looked for on disk
-  again once loaded.
-- ``escaping``: text is escaped for HTML with five replacements, not a
-  character-by-character table.
-- ``assets``: each stylesheet's and script's checksum (``?v=``) is looked up
-  once per build, not once per page.
-- ``generated``: in a parallel build (``-j``), the pages extensions generate
-  (ABlog's lists) are rendered on every core, not by the main process alone.
-- ``summaries``: each post's summary in a list is kept for the next build, so
-  that a retitle renders only that post's summaries again.
-- ``sidebars``: the left sidebar (Furo's navigation tree, the blog's lists) is
-  rendered once per folder of pages, not once per page.
-- ``kept``: what ``excerpts`` and ``summaries`` keep between builds (saved
-  beside the doctrees, trusted only with the same versions, configuration and
-  templates), and the templates' Jinja environment for the jobs that use it.
-- ``methods``: one of the builder's methods followed by a step of ours, for
-  the length of a ``with`` block (``parallel``'s and ``garbage``'s per-document
-  steps).
-- ``mentions``: finds the written pages that link to a post, for ``unchanged``
-  and for ``healedheart.freshness`` (which re-writes just those documents after
-  such a change, rather than every page).
+Each speed-up goes through a public seam of Sphinx:
 
-Registered by ``healedheart.setup`` (``app.setup_extension("healedheart.speed")``).
-See docs/performance.md for the figures.
+- ``search``: the search index stems each distinct word once per build, not once
+  per page it appears on (``app.add_search_language``: a memo around Sphinx's own
+  English stemmer; every other language is left as it is).
+- ``logging``: no log record is made below what the build shows. Sphinx makes a
+  debug record for every event it emits, with the event's arguments written out in
+  full (a page's whole context); a ``-j`` build's workers sent them all back to the
+  main process, 27 MB at 1000 posts, to be dropped.
+
+And, only with the versions of Sphinx it was tested with (``TESTED``, otherwise it
+says in one line that it is off):
+
+- ``parallel``: a ``-j N`` build reads in one part per process and writes in N
+  processes (a subclass of the HTML builders, through Sphinx's private methods).
+
+The table of what each saves, at 1000 posts, is in docs/performance.md.
 """
 
 from __future__ import annotations
 
+import logging
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.search.en import SearchEnglish
+from sphinx.util import logging as sphinx_logging
+from sphinx.util.logging import NAMESPACE, VERBOSITY_MAP
 
-from . import (
-    assets,
-    escaping,
-    excerpts,
-    garbage,
-    generated,
-    parallel,
-    parsing,
-    postcopies,
-    quotes,
-    search,
-    sidebars,
-    sitemap,
-    summaries,
-    templates,
-    traversal,
-    unchanged,
-)
+from . import parallel
 
-__version__ = "1.0.0"
+logger = sphinx_logging.getLogger(__name__)
+
+__version__ = "2.0.0"
+
+#: The versions of the packages whose private names the speed-ups use, as tested.
+TESTED = {"sphinx": "9.0.4"}
+
+
+def untested_versions() -> list[str]:
+    """``"name found (tested with v)"`` for each package not at the version tested."""
+    found = []
+    for name, tested in TESTED.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = "missing"
+        if installed != tested:
+            found.append(f"{name} {installed} (tested with {tested})")
+    return found
+
+
+class MemoStemEnglish(SearchEnglish):
+    """Sphinx's English search language, each word stemmed once per build."""
+
+    def __init__(self, options: dict[str, str]) -> None:
+        super().__init__(options)
+        self._stems: dict[str, str] = {}
+
+    def stem(self, word: str) -> str:
+        stemmed = self._stems.get(word)
+        if stemmed is None:
+            stemmed = self._stems[word] = super().stem(word)
+        return stemmed
+
+
+def no_unshown_records(app: Sphinx, config: Config) -> None:
+    """Sphinx ``config-inited``: Sphinx's logger drops what no handler would show.
+
+    Sphinx's handlers show nothing below ``VERBOSITY_MAP[verbosity]`` (warnings and
+    errors are above it); its logger would otherwise make every debug record.
+    """
+    shown_from = VERBOSITY_MAP.get(max(app.verbosity, 0), logging.DEBUG)
+    if shown_from > logging.DEBUG:
+        logging.getLogger(NAMESPACE).setLevel(shown_from)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    # False turns every job off: the slow, plain build, to compare against.
-    app.add_config_value("blog_speedups", True, "env", types=[bool])
-
-    app.connect("config-inited", parallel.declare_ablog_parallel_safe)
-    app.connect("config-inited", parallel.no_unshown_records)
-    app.connect("config-inited", parsing.start_build)
-    app.connect("config-inited", traversal.start_build)
-    app.connect("config-inited", quotes.start_build)
-    app.connect("config-inited", sitemap.replace_sphinx_sitemap_collector)
-    app.connect("builder-inited", postcopies.remember_environment)
-    app.connect("builder-inited", postcopies.no_whole_post_copies)
-    app.connect("builder-inited", excerpts.start_build)
-    app.connect("builder-inited", search.remember_stems)
-    app.connect("builder-inited", templates.keep_compiled_templates)
-    app.connect("builder-inited", sidebars.offer_to_templates)
-    app.connect("builder-inited", summaries.offer_to_templates)
-    app.connect("builder-inited", assets.start_build)
-    app.connect("builder-inited", escaping.start_build)
-    # After healedheart.layout and healedheart.feeds have put their page writers in place.
-    app.connect("builder-inited", unchanged.wrap_page_generators, priority=900)
-    app.connect("builder-inited", generated.render_on_every_core)
-    app.connect("builder-inited", parallel.share_out_work)
-
-    # Reading: after every other doctree-read listener has used ABlog's record of the post.
-    app.connect("doctree-read", postcopies.drop_post_copies, priority=900)
-    app.connect("env-merge-info", parallel.merge_posts)
-    app.connect("env-get-outdated", unchanged.note_removed)
-    app.connect("env-before-read-docs", unchanged.note_read)
-    # Before anything else looks at the posts once reading is done.
-    app.connect("env-updated", parallel.order_posts, priority=100)
-    app.connect("env-updated", unchanged.prepare, priority=900)
-
-    # Writing.
-    app.connect("html-page-context", sitemap.note_page)
-    # Before sphinx-sitemap writes the file (500).
-    app.connect("build-finished", sitemap.list_every_page, priority=450)
-    app.connect("build-finished", unchanged.save_stamps)
-    app.connect("build-finished", excerpts.save_plain_excerpts)
-    app.connect("build-finished", summaries.save_summaries)
-
-    excerpts.install()
-    parsing.install()
-    traversal.install()
-    quotes.install()
-    sidebars.lazy_navigation_tree()
-    assets.install()
-    escaping.install()
-    parallel.share_out_reading()
-    garbage.install()
-    return {
-        "version": __version__,
-        "env_version": 1,
-        "parallel_read_safe": True,
-        "parallel_write_safe": True,
-    }
+    app.add_search_language(MemoStemEnglish)
+    app.connect("config-inited", no_unshown_records)
+    untested = untested_versions()
+    if untested:
+        logger.info(
+            "healedheart.speed: parallel sharing out is off, as it uses private names of "
+            "%s. The site is the same, only slower to build.",
+            ", ".join(untested),
+        )
+    else:
+        app.connect("builder-inited", parallel.share_out)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

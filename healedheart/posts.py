@@ -1,4 +1,4 @@
-"""ABlog's record of the posts, merged after a parallel read (``sphinx-build -j N``).
+"""ABlog's record of the posts: merged after a parallel read, kept light, registered.
 
 With ``-j N`` Sphinx reads the files in N processes and merges each process's
 environment into its own; an extension that keeps state in the environment must
@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import Any
 
 from ablog.blog import Blog
+from ablog.post import register_posts
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
@@ -76,3 +77,16 @@ def order_posts(app: Sphinx, env: BuildEnvironment) -> None:
     posts = getattr(env, "ablog_posts", None)
     if posts:
         env.ablog_posts = dict(sorted(posts.items()))
+
+
+def registered_blog(app: Sphinx) -> Blog:
+    """ABlog's ``Blog``, its posts registered.
+
+    ABlog registers the posts of the environment on first use, from some of its
+    own listeners only; a walk of ``Blog(app).posts`` before that caches an empty
+    list for the rest of the build.
+    """
+    found = Blog(app)
+    if not found:
+        register_posts(app)
+    return found
