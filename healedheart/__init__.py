@@ -24,6 +24,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import (
+    cache,
     checks,
     compat,
     feeds,
@@ -86,6 +87,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_builder(builder, override=True)
     app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
     app.connect("build-finished", freshness.forget_pending)
+    # Last: what this build found, kept for the next (one file, one key).
+    app.connect("build-finished", cache.save, priority=900)
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("build-finished", layout.remove_drafts_page)

@@ -22,7 +22,6 @@ import difflib
 import functools
 import hashlib
 import os
-import pickle
 import posixpath
 import re
 import unicodedata
@@ -43,11 +42,10 @@ from mdit_py_plugins.colon_fence import colon_fence_plugin
 from mdit_py_plugins.myst_blocks import myst_block_plugin
 from myst_parser.parsers.directives import parse_directive_text
 
-from . import frontmatter, publishing, state
+from . import cache, frontmatter, publishing, state
 from .frontmatter import Problem
 
 #: Where a build remembers each post's own checks, in its doctrees folder.
-CACHE_FILE = "healedheart-checks.pickle"
 
 #: Every setting a post can have, with an example for the messages. A new setting
 #: read by the extension goes here too, or `check` calls it unknown (and the
@@ -773,32 +771,20 @@ def _unpublished_target(post: Post, link: Link, target: Post, today: dt.date) ->
 # -- Checking, and remembering what was found ---------------------------------
 
 
-@functools.cache
-def _code_digest() -> str:
-    """What the posts' own checks are made of: a new version forgets every verdict."""
-    here = Path(__file__).parent
-    names = ("checks.py", "frontmatter.py", "publishing.py")
-    return hashlib.blake2b(b"".join((here / n).read_bytes() for n in names)).hexdigest()
-
-
 def _check_posts(
-    files: list[tuple[str, bytes]], today: dt.date, cache: Path | None
+    files: list[tuple[str, bytes]], today: dt.date, kept: dict[str, Any] | None
 ) -> list[tuple[Post, list[Problem], list[Problem]]]:
-    """Each post's own checks, in order; with ``cache``, remembered between runs.
+    """Each post's own checks, in order; with ``kept``, remembered between runs.
 
     A build runs the checks before every rebuild, and a preview's rebuild at 1000
     posts should take a second: checking every post takes a third of that, so a
     post whose bytes are unchanged since the last build on the same day (a
-    scheduled post becomes due) keeps its verdict. The file is thrown away when
-    the checks' code changes, and ignored when it cannot be read.
+    scheduled post becomes due) keeps its verdict. ``kept`` is the checks' part of
+    the build's cache (``healedheart.cache``), forgotten when the code changes.
     """
-    stamp = (_code_digest(), today.isoformat())
     old: dict[tuple[str, bytes], Any] = {}
-    if cache is not None:
-        with contextlib.suppress(Exception):  # missing, damaged, or older: check afresh
-            with cache.open("rb") as file:
-                saved = pickle.load(file)
-            old = saved["verdicts"] if saved["stamp"] == stamp else {}
+    if kept is not None and kept.get("today") == today.isoformat():
+        old = kept.get("verdicts", {})
     new = {}
     for rel, data in files:
         key = (rel, hashlib.blake2b(data, digest_size=16).digest())
@@ -806,21 +792,21 @@ def _check_posts(
         if new[key][0].matter is not None:
             # The statuses, the feeds and ABlog's transform read it too: parsed once.
             frontmatter.remember(data, rel, new[key][0].matter)
-    if cache is not None and new.keys() != old.keys():
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.with_suffix(".tmp").write_bytes(pickle.dumps({"stamp": stamp, "verdicts": new}))
-            os.replace(cache.with_suffix(".tmp"), cache)
+    if kept is not None:
+        kept.update(today=today.isoformat(), verdicts=new)
     return list(new.values())
 
 
 def check_site(
-    root: Path, settings: Settings, paths: list[Path] | None = None, cache: Path | None = None
+    root: Path,
+    settings: Settings,
+    paths: list[Path] | None = None,
+    kept: dict[str, Any] | None = None,
 ) -> Report:
     """Check every post of the site at ``root``; return every problem found.
 
     ``paths``: the post files, if already listed (``publishing.post_paths``).
-    ``cache``: a file to remember each post's own checks in, between runs.
+    ``kept``: where to remember each post's own checks between runs (``_check_posts``).
     """
     root = root.resolve()
     today = publishing.today(settings.timezone, settings.today)
@@ -828,7 +814,7 @@ def check_site(
         paths = publishing.post_paths(root, list(settings.post_patterns))
     names = publishing.relative_names(paths, root)
     found = _check_posts(
-        [(rel, path.read_bytes()) for path, rel in zip(paths, names, strict=True)], today, cache
+        [(rel, path.read_bytes()) for path, rel in zip(paths, names, strict=True)], today, kept
     )
     posts = [post for post, _, _ in found]
     serious = [problem for _, problems, _ in found for problem in problems]
@@ -879,7 +865,7 @@ def check_before_build(app: Any, config: Any) -> None:
     paths = publishing.post_paths(srcdir.resolve(), list(settings.post_patterns))
     names = publishing.relative_names(paths, srcdir.resolve())
     state.of(app).post_paths = [srcdir / name for name in names]
-    report = check_site(srcdir, settings, paths, Path(app.doctreedir) / CACHE_FILE)
+    report = check_site(srcdir, settings, paths, cache.of(app).part("checks"))
     stopping = report.serious if config.blog_preview else report.problems
     logger = logging.getLogger(__name__)
     if stopping:

@@ -48,6 +48,7 @@ from sphinx.util import logging
 from sphinx.util.osutil import relative_uri
 
 from . import frontmatter, publishing, state
+from .cache import of as cache_of
 from .posts import registered_blog
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,6 @@ FORMATS = (ATOM, RSS, JSON_FEED)
 # The site page that explains feeds to readers; linked from the sidebar if it exists.
 SUBSCRIBE_PAGE = "subscribe"
 # Bump when what the cache keeps changes shape.
-CACHE_VERSION = 2
-CACHE_FILE = "healedheart-feeds.json"
 # The ``updated`` of a feed with no entries (never the build time).
 NO_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 GENERATOR = "Sphinx, ABlog and healedheart"
@@ -261,7 +260,7 @@ def _absolute_srcset(base: str, srcset: str) -> str:
 
 
 class FeedCache:
-    """What the feeds were made from, kept between builds beside the doctrees.
+    """What the feeds were made from: the feeds' part of the build's cache (``cache``).
 
     For each post, its feed HTML and excerpt, with the modification time and size
     of its page file as written then: not trusted once those change (a page written
@@ -270,25 +269,10 @@ class FeedCache:
     fingerprint and files are unchanged is not written again.
     """
 
-    def __init__(self, path: Path, base_url: str):
-        self.path = path
-        self.base_url = base_url
-        self.posts: dict[str, dict[str, Any]] = {}
-        self.feeds: dict[str, dict[str, Any]] = {}
+    def __init__(self, kept: dict[str, Any]):
+        self.posts: dict[str, dict[str, Any]] = kept.setdefault("posts", {})
+        self.feeds: dict[str, dict[str, Any]] = kept.setdefault("feeds", {})
         self.captured: dict[str, tuple[str, str]] = {}  # in this build: (html, summary)
-        self.changed = False
-
-    @classmethod
-    def load(cls, path: Path, base_url: str) -> FeedCache:
-        cache = cls(path, base_url)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return cache
-        if data.get("version") == CACHE_VERSION and data.get("base_url") == base_url:
-            cache.posts = data.get("posts", {})
-            cache.feeds = data.get("feeds", {})
-        return cache
 
     def post(self, docname: str, page_file: Path) -> tuple[str, str] | None:
         """The post's (HTML, summary), if they stand for its page as it is now."""
@@ -301,7 +285,6 @@ class FeedCache:
 
     def put_post(self, docname: str, page_file: Path, html_text: str, summary: str) -> None:
         self.posts[docname] = {"stamp": _stamp(page_file), "html": html_text, "summary": summary}
-        self.changed = True
 
     def feed_is_current(self, page: str, fingerprint: str, files: list[Path]) -> bool:
         entry = self.feeds.get(page)
@@ -309,27 +292,12 @@ class FeedCache:
 
     def put_feed(self, page: str, fingerprint: str, files: list[Path]) -> None:
         self.feeds[page] = {"fingerprint": fingerprint, "files": _stamps(files)}
-        self.changed = True
 
-    def save(self, posts: set[str], feeds: set[str]) -> None:
-        """Write the cache, forgetting posts and feeds that are gone."""
+    def forget_all_but(self, posts: set[str], feeds: set[str]) -> None:
+        """Forget the posts and feeds that are gone."""
         for kept, table in ((posts, self.posts), (feeds, self.feeds)):
             for key in set(table) - kept:
                 del table[key]
-                self.changed = True
-        if not self.changed:
-            return
-        data = {
-            "version": CACHE_VERSION,
-            "base_url": self.base_url,
-            "posts": self.posts,
-            "feeds": self.feeds,
-        }
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
-        self.changed = False
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -347,7 +315,7 @@ def _stamps(paths: list[Path]) -> list[list[int] | None]:
 def _cache(app: Sphinx) -> FeedCache:
     cache = state.of(app).feed_cache
     if cache is None:
-        cache = FeedCache.load(Path(app.doctreedir) / CACHE_FILE, app.config.html_baseurl)
+        cache = FeedCache(cache_of(app).part("feeds"))
         state.of(app).feed_cache = cache
     return cache
 
@@ -642,7 +610,7 @@ def write_every_feed(app: Sphinx) -> None:
         for fmt, path in zip(FORMATS, files, strict=True):
             _write_if_changed(path, WRITERS[fmt](app, feed, feed_entries))
         cache.put_feed(feed.page, fingerprint, files)
-    cache.save(
+    cache.forget_all_but(
         posts=set(app.config.matched_blog_posts) | set(entries),
         feeds={feed.page for feed in feeds},
     )

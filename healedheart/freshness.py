@@ -21,21 +21,18 @@ What the lists show is split in two, and compared with the previous build:
   that is not a post's (About, say) is in every page's navigation: every page is
   re-written.
 
-The pages chosen are written down (``PENDING_FILE``) before the build writes
-anything and forgotten when it finishes: a build that stops half-way leaves
+The pages chosen are written down (in the build's cache, ``healedheart.cache``)
+before the build writes anything and forgotten when it finishes: a build that stops half-way leaves
 them to the next build, which would otherwise see nothing changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
-import os
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -44,12 +41,10 @@ from sphinx.builders import dirhtml
 from sphinx.builders import html as sphinx_html
 from sphinx.environment import BuildEnvironment
 
-from . import state
+from . import cache, state
 
 # Kept in the pickled environment, so that the next build can compare.
 ENV_ATTRIBUTE = "healedheart_post_lists"
-# Pages chosen for re-writing by a build that has not finished yet.
-PENDING_FILE = "healedheart-pending-rewrites.json"
 # What a post list shows of a post without deciding where or whether it is listed.
 _DISPLAY_KEYS = {"title", "excerpt"}
 # Not shown anywhere: ABlog's copy of the post's doctree.
@@ -213,30 +208,21 @@ class DirectoryHTMLBuilder(SiteHTMLBuilder, dirhtml.DirectoryHTMLBuilder):
 BUILDERS = (StandaloneHTMLBuilder, DirectoryHTMLBuilder)
 
 
-def _pending_path(app: Sphinx) -> Path:
-    return Path(app.doctreedir) / PENDING_FILE
-
-
 def _read_pending(app: Sphinx) -> set[str]:
-    with contextlib.suppress(OSError, ValueError, TypeError):
-        return set(json.loads(_pending_path(app).read_text(encoding="utf-8")))
-    return set()
+    return set(cache.of(app).part("freshness").get("pending", ()))
 
 
 def _write_pending(app: Sphinx, pages: set[str]) -> None:
-    path = _pending_path(app)
-    if not pages:
-        path.unlink(missing_ok=True)
-        return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(sorted(pages)), encoding="utf-8")
-    os.replace(tmp, path)
+    kept = cache.of(app)
+    if set(kept.part("freshness").get("pending", ())) != pages:
+        kept.part("freshness")["pending"] = sorted(pages)
+        kept.save()  # now, before any page is written: a build that stops leaves them
 
 
 def forget_pending(app: Sphinx, exception: Exception | None) -> None:
     """Sphinx ``build-finished``: once the build has written its pages, nothing is pending."""
     if exception is None:
-        _pending_path(app).unlink(missing_ok=True)
+        cache.of(app).part("freshness")["pending"] = []
 
 
 # -- Which written pages link to a post --------------------------------------------

@@ -133,7 +133,9 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
     kept |= {base + app.builder.get_target_uri(name) for name in site.pages_left_unwritten}
     listed = {url.findtext(f"{{{NS}}}loc", "") for url in root}
     for loc in sorted((site.sitemap_before & kept) - listed):
-        ElementTree.SubElement(ElementTree.SubElement(root, f"{{{NS}}}url"), f"{{{NS}}}loc").text = loc
+        ElementTree.SubElement(
+            ElementTree.SubElement(root, f"{{{NS}}}url"), f"{{{NS}}}loc"
+        ).text = loc
     for url in list(root.findall(f"{{{NS}}}url")):
         loc = url.findtext(f"{{{NS}}}loc", "")
         page = _file_for(outdir, base, loc)

@@ -31,6 +31,7 @@ class BuildState:
     changed_posts: set[str] | None = None
     pages_left_unwritten: set[str] = field(default_factory=set)  # freshness: generated pages
     sitemap_before: set[str] = field(default_factory=set)  # sitemap: the last build's addresses
+    cache: Any = None  # cache: what the last build kept for this one
 
 
 _STATES: weakref.WeakKeyDictionary[Sphinx, BuildState] = weakref.WeakKeyDictionary()

@@ -777,25 +777,26 @@ def test_a_build_remembers_each_post_s_checks_by_its_bytes(
         },
     )
     settings = checks.settings_from_conf(root)
-    cache = tmp_path / "doctrees" / checks.CACHE_FILE
-    first = checks.check_site(root, settings, cache=cache)
-    report = checks.check_site(root, settings, cache=cache)
+    kept: dict = {}
+    first = checks.check_site(root, settings, kept=kept)
+    report = checks.check_site(root, settings, kept=kept)
     assert report == first == checks.check_site(root, settings)  # same as checking afresh
     assert [problem.path for problem in report.problems] == ["posts/2025/bad.md"]
 
     checked = []
     real = checks._check_post
     monkeypatch.setattr(checks, "_check_post", lambda rel, *a: checked.append(rel) or real(rel, *a))
-    checks.check_site(root, settings, cache=cache)
+    checks.check_site(root, settings, kept=kept)
     assert checked == []  # nothing changed: nothing parsed again
 
     (root / "posts/2025/bad.md").write_text(post("date: 2025-02-28"), encoding="utf-8")
-    report = checks.check_site(root, settings, cache=cache)
+    report = checks.check_site(root, settings, kept=kept)
     assert checked == ["posts/2025/bad.md"]  # only the post that changed
     assert report.problems == []
 
-    cache.write_bytes(b"not a pickle")  # a damaged memory is ignored, never trusted
-    assert checks.check_site(root, settings, cache=cache).problems == []
+    kept["verdicts"] = {}  # forgotten (a new day, new code): every post checked again
+    assert checks.check_site(root, settings, kept=kept).problems == []
+    assert checked == ["posts/2025/bad.md", "posts/2025/bad.md", "posts/2025/good.md"]
 
 
 # -- The build refuses a bad post, in the same words ---------------------------------

@@ -12,7 +12,6 @@ import hashlib
 import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup

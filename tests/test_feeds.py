@@ -17,6 +17,7 @@ import http.server
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import threading
@@ -37,7 +38,7 @@ from lxml import etree
 from sphinx.application import Sphinx
 from sphinx.util.docutils import docutils_namespace, patch_docutils
 
-from healedheart import feeds
+from healedheart import cache, feeds
 
 BASE = "https://blog.example.org/"
 ROOT = ROOTS / "test-feeds"
@@ -592,7 +593,7 @@ def test_each_post_is_rendered_once_per_build_and_not_at_all_when_nothing_change
 
     # Without the cache (or with a page written where we could not see it), a post
     # is rendered from its doctree: once, and to the same HTML as its page.
-    (tmp_path / "html-doctrees" / feeds.CACHE_FILE).unlink()
+    (tmp_path / "html-doctrees" / cache.FILE).unlink()
     calls.update(feed_html=0, render_page_body=0)
     _incremental_build(src, out)
     assert calls == {"feed_html": 3, "render_page_body": 3}
@@ -607,10 +608,10 @@ def test_a_post_page_rewritten_behind_the_caches_back_is_rendered_again(
     _incremental_build(src, out)
     first = feed_bytes(out)
     # As if a build had rewritten the page and stopped before saving the cache.
-    cache_file = tmp_path / "html-doctrees" / feeds.CACHE_FILE
-    data = json.loads(cache_file.read_text("utf-8"))
-    data["posts"][SPRING]["html"] = "<p>stale</p>"
-    cache_file.write_text(json.dumps(data), "utf-8")
+    cache_file = tmp_path / "html-doctrees" / cache.FILE
+    data = pickle.loads(cache_file.read_bytes())
+    data["parts"]["feeds"]["posts"][SPRING]["html"] = "<p>stale</p>"
+    cache_file.write_bytes(pickle.dumps(data))
     page = out / "posts/2025/spring/index.html"
     page.write_text(page.read_text("utf-8") + "\n", "utf-8")
 

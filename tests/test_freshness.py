@@ -9,6 +9,7 @@ title, excerpt or reading time changed. The result is checked against a clean bu
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOTS, run_sphinx
 
-from healedheart import freshness
+from healedheart import cache, freshness
 
 
 def build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> str:
@@ -210,11 +211,13 @@ def test_pages_chosen_by_a_build_that_stopped_are_written_by_the_next(
 ) -> None:
     srcdir, outdir = bigger_site
     before = stamps(outdir)
-    pending = outdir.parent / "doctrees" / freshness.PENDING_FILE
-    pending.write_text('["about"]', "utf-8")  # as a build that crashed would leave it
+    kept = outdir.parent / "doctrees" / cache.FILE
+    saved = pickle.loads(kept.read_bytes())
+    saved["parts"]["freshness"] = {"pending": ["about"]}  # as a build that crashed leaves it
+    kept.write_bytes(pickle.dumps(saved))
     build(srcdir, outdir)
     assert stamps(outdir)["about"] != before["about"]
-    assert not pending.exists()
+    assert pickle.loads(kept.read_bytes())["parts"]["freshness"]["pending"] == []
 
 
 def test_the_preview_after_a_retitle_is_what_a_clean_preview_gives(

@@ -210,7 +210,9 @@ def test_the_speed_extension_holds_on_an_ablog_site_without_the_core(tmp_path: P
 
 def test_each_word_is_stemmed_as_sphinx_stems_it() -> None:
     rng = random.Random(8)
-    words = ["".join(rng.choice("aeinorstlgy") for _ in range(rng.randint(1, 12))) for _ in range(500)]
+    words = [
+        "".join(rng.choice("aeinorstlgy") for _ in range(rng.randint(1, 12))) for _ in range(500)
+    ]
     memo, plain = speed.MemoStemEnglish({}), SearchEnglish({})
     assert [memo.stem(w) for w in words + words] == [plain.stem(w) for w in words + words]
     assert len(memo._stems) == len(set(words))
@@ -232,7 +234,7 @@ def test_only_the_records_a_build_shows_are_made(verbosity: int, level: int) -> 
 def test_the_documents_to_read_are_cut_into_one_even_part_per_process() -> None:
     names = [f"d{i}" for i in range(11)]
     parts = parallel.read_parts(names, 2)
-    assert [len(p) for p in parts] == [6, 5] and sum(parts, []) == names
+    assert [len(p) for p in parts] == [6, 5] and [*parts[0], *parts[1]] == names
     assert parallel.read_parts(names[:1], 4) == [["d0"]]
     original = sphinx.builders.make_chunks
     with parallel.one_part_per_process():
