@@ -49,9 +49,34 @@ class PrivateName:
 PRIVATE_NAMES = (
     PrivateName(
         "sphinx",
-        "Extension.parallel_read_safe (set on ABlog's entry in app.extensions)",
-        "compat.declare_parallel_read_safe, once parallelread merges ABlog's posts",
+        "parallel_read_safe (set on ABlog's entry in app.extensions)",
+        "compat.declare_parallel_read_safe, once posts.merge_posts merges ABlog's record",
         "left as ABlog declares it: a -j build reads serially (and warns)",
+    ),
+    PrivateName(
+        "ablog",
+        "ablog.blog.TOMORROW (set to the day after the author's today)",
+        "publishing.exclude_unpublished: ABlog's published-or-draft line in her time zone",
+        "without it, ABlog's own line (the build machine's tomorrow): only a post dated "
+        "today could be filed as a draft, in the hour after midnight in summer",
+    ),
+    PrivateName(
+        "sphinx",
+        "Builder._read_parallel (wrapped on the build's builder)",
+        "speed.parallel.share_out: one reading part per process",
+        "speed turns it off on an untested Sphinx: Sphinx's own small parts",
+    ),
+    PrivateName(
+        "sphinx",
+        "sphinx.builders.make_chunks (replaced while reading)",
+        "speed.parallel.one_part_per_process",
+        "as above",
+    ),
+    PrivateName(
+        "sphinx",
+        "Builder._write_parallel (wrapped on the build's builder)",
+        "speed.parallel.share_out: N writers, not N - 1",
+        "as above: N - 1 writers",
     ),
 )
 
@@ -81,6 +106,6 @@ def declare_parallel_read_safe(app: Sphinx, config: Config) -> None:
     ``app.extensions``; if that ever changes shape, the flag is left alone and a
     ``-j`` build reads serially, with Sphinx's warning.
     """
-    ablog = app.extensions.get("ablog")
-    if ablog is not None and hasattr(ablog, "parallel_read_safe"):
-        ablog.parallel_read_safe = True
+    entry = app.extensions.get("ablog")
+    if entry is not None and hasattr(entry, "parallel_read_safe"):
+        entry.parallel_read_safe = True

@@ -151,8 +151,10 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
     # ABlog decides "published" by comparing with tomorrow in the build machine's
     # time zone, fixed at import. Use the author's day instead, so that a post the
     # deployed build reads is never filed by ABlog as a draft.
+    # (A private name: healedheart.compat.)
     tomorrow = on + dt.timedelta(days=1)
-    ablog.blog.TOMORROW = dt.datetime(tomorrow.year, tomorrow.month, tomorrow.day)
+    if hasattr(ablog.blog, "TOMORROW"):
+        ablog.blog.TOMORROW = dt.datetime(tomorrow.year, tomorrow.month, tomorrow.day)
 
 
 def file_drafts_as_drafts(app: Sphinx, doctree: object) -> None:

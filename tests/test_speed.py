@@ -26,6 +26,7 @@ from sphinx.search.en import SearchEnglish
 from sphinx.util.logging import NAMESPACE, VERBOSE
 
 import healedheart.speed as speed
+from healedheart import compat
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
 from healedheart.speed import parallel
@@ -166,7 +167,7 @@ def test_a_rebuild_after_a_change_gives_what_a_clean_build_gives(
 def test_the_speed_extension_is_off_on_versions_it_was_not_tested_with(
     source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(speed.TESTED, "sphinx", "0.0.1")
+    monkeypatch.setitem(compat.TESTED, "sphinx", "0.0.1")
     app, status, _ = run_sphinx(source, tmp_path / "html", tmp_path / "doctrees", parallel=2)
     off = [line for line in status.splitlines() if "healedheart.speed" in line]
     assert len(off) == 1 and "off" in off[0] and "(tested with 0.0.1)" in off[0], status

@@ -15,8 +15,9 @@ Each speed-up goes through a public seam of Sphinx:
   full (a page's whole context); a ``-j`` build's workers sent them all back to the
   main process, 27 MB at 1000 posts, to be dropped.
 
-And, only with the versions of Sphinx it was tested with (``TESTED``, otherwise it
-says in one line that it is off):
+And, only with the version of Sphinx it was tested with (``healedheart.compat``
+lists the private names and versions; on another it says in one line that it is
+off):
 
 - ``parallel``: a ``-j N`` build reads in one part per process and writes in N
   processes (a subclass of the HTML builders, through Sphinx's private methods).
@@ -27,7 +28,6 @@ The table of what each saves, at 1000 posts, is in docs/performance.md.
 from __future__ import annotations
 
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from sphinx.application import Sphinx
@@ -36,28 +36,12 @@ from sphinx.search.en import SearchEnglish
 from sphinx.util import logging as sphinx_logging
 from sphinx.util.logging import NAMESPACE, VERBOSITY_MAP
 
+from .. import compat
 from . import parallel
 
 logger = sphinx_logging.getLogger(__name__)
 
 __version__ = "2.0.0"
-
-#: The versions of the packages whose private names the speed-ups use, as tested.
-TESTED = {"sphinx": "9.0.4"}
-
-
-def untested_versions() -> list[str]:
-    """``"name found (tested with v)"`` for each package not at the version tested."""
-    found = []
-    for name, tested in TESTED.items():
-        try:
-            installed = version(name)
-        except PackageNotFoundError:
-            installed = "missing"
-        if installed != tested:
-            found.append(f"{name} {installed} (tested with {tested})")
-    return found
-
 
 class MemoStemEnglish(SearchEnglish):
     """Sphinx's English search language, each word stemmed once per build."""
@@ -87,7 +71,7 @@ def no_unshown_records(app: Sphinx, config: Config) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(MemoStemEnglish)
     app.connect("config-inited", no_unshown_records)
-    untested = untested_versions()
+    untested = compat.untested(("sphinx",))  # the package whose private names it uses
     if untested:
         logger.info(
             "healedheart.speed: parallel sharing out is off, as it uses private names of "
