@@ -553,7 +553,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="pass -D NAME=VALUE to sphinx-build, e.g. -D blog_speedups=0",
+        help="pass -D NAME=VALUE to sphinx-build, e.g. -D blog_preview=1",
     )
     parser.add_argument("--no-pelican", action="store_true", help="skip Pelican (no ratio)")
     parser.add_argument(

@@ -36,11 +36,14 @@ def add_templates_and_styles(app: Sphinx, config: Config) -> None:
     config.templates_path = [*config.templates_path, str(TEMPLATES)]
     config.html_static_path = [*config.html_static_path, str(STATIC)]
     app.add_css_file("healedheart.css", priority=600)
-    # The site's own styles (_static/site.css), last, as html_css_files would place
+    # The site's own styles (_static/site.css, if it has one), last, as html_css_files would place
     # them. Not through html_css_files: Sphinx 9 gives its entries their default
     # priority in place, so the environment saved a value that the next build's
     # conf.py never has ("The configuration has changed" on every rebuild).
-    app.add_css_file("site.css", priority=800)
+    if any(
+        (Path(app.confdir) / folder / "site.css").is_file() for folder in config.html_static_path
+    ):
+        app.add_css_file("site.css", priority=800)
 
 
 def remove_drafts_page(app: Sphinx, exception: Exception | None) -> None:

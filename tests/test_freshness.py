@@ -102,7 +102,7 @@ def test_a_change_that_no_list_shows_rewrites_only_that_page(site: tuple[Path, P
     assert "A new last paragraph." in page(outdir, "posts/2024/first").get_text()
 
 
-# -- Only the pages that show the change (healedheart.speed.mentions) ----------------------
+# -- Only the pages that show the change (freshness.pages_mentioning) ---------------------
 
 NEWER = """---
 date: 2025-03-0{n}
