@@ -1,28 +1,19 @@
 """A Content-Security-Policy on every page: the browser loads nothing from anywhere else.
 
-Each HTML page gets, as the first thing in its ``<head>``,
-``<meta http-equiv="Content-Security-Policy">`` with ``default-src 'self'``. The
-few inline scripts and styles the theme writes (Furo's theme switch and its CSS
-variables) are allowed by the SHA-256 of their exact text, so nothing else inline
-can run; the SVG icons' ``style`` attributes likewise (``'unsafe-hashes'`` allows
-those hashes only). ``frame-ancestors`` and ``report-uri`` are not used: browsers
-ignore them in a meta. The preview (``blog_preview``) is served with an inline
-reload script added to each page, so it has no policy.
+Each page gets, first in its ``<head>``, ``<meta http-equiv="Content-Security-Policy">``
+with ``default-src 'self'`` and the SHA-256 of each inline script, style and style
+attribute it has (Furo's theme switch, its colours, its icons; ``'unsafe-hashes'``
+for the attributes), so nothing else inline runs. It goes in as the page is rendered
+(``layout.PageRenderer``): the bytes written are the bytes hashed. The preview
+(``blog_preview``) adds a reload script to each page, so has no policy. Anything a
+page would load from another website is a build warning.
 
-The policy goes into the page's text as it is rendered (``layout.PageRenderer``),
-so the bytes written are the bytes hashed, and no file is rewritten afterwards.
-Any resource a page would load from another website is a build warning.
-
-Each page is read once (`scan`), before its policy goes in. The hashes must be of
-the exact text a browser runs, so a page is read as Python's html.parser reads it
-(which, on markup spelt plainly, is as a browser does). html.parser in pure Python
-is slow (half a 1000-post build), so one regular expression first skips, in C, all
-that notes nothing: text, comments with no "--" inside, the doctype, end tags, and
-start tags spelt plainly with no attribute that matters. It stops at the few tags
-that matter, read once each (pages repeat them). A page with anything spelt
-otherwise is read by html.parser itself. tests/test_csp.py checks that both ways
-read the built site's pages and tricky markup alike, and that the site's pages
-never need html.parser.
+The hashes must be of the text a browser runs, so a page is read as html.parser
+reads it (on markup spelt plainly, as a browser does), once, before its policy goes
+in. html.parser, in pure Python, would take half a 1000-post build: one regular
+expression skips, in C, what notes nothing, and stops at the few tags that matter,
+read once each (pages repeat them). A page with anything unusual is read by
+html.parser itself; tests/test_csp.py checks that the two read alike.
 """
 
 from __future__ import annotations
@@ -32,7 +23,6 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,6 +42,10 @@ _OLD_POLICY = re.compile(
 _FETCHING = {("script", "src"), ("img", "src"), ("iframe", "src"), ("embed", "src")}
 _FETCHING |= {("object", "data"), ("video", "src"), ("video", "poster"), ("audio", "src")}
 _FETCHING |= {("source", "src"), ("track", "src"), ("input", "src")}
+# The rest of the policy (Furo's CSS draws one icon from a data: URL).
+_FIXED = (
+    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+)
 _FETCHING_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest"}
 
 
@@ -65,49 +59,54 @@ class InlineCode:
     event_handlers: list[str] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)
 
-    def add_tag(self, name: str, attrs: list[tuple[str, str | None]]) -> bool:
-        """Note a start tag (attributes as html.parser gives them: names in lower case,
-        values decoded; of one written twice, the last). True: a script the browser
-        runs, or a style, whose text is to be noted."""
-        values = {attribute: value or "" for attribute, value in attrs}
-        if "style" in values:
-            self.style_attributes.append(values["style"])
-        self.event_handlers += [attribute for attribute in values if attribute.startswith("on")]
-        self.fetched += [value for attribute, value in values.items() if (name, attribute) in _FETCHING]
-        if name == "link" and _FETCHING_LINKS & set(values.get("rel", "").lower().split()):
-            self.fetched.append(values.get("href", ""))
-        if name == "script":
-            return "src" not in values and values.get("type", "").strip().lower() in _RUNNABLE
-        return name == "style"
 
-
-class _HTMLParserScan(HTMLParser):
-    """html.parser's reading, for a page with anything spelt unusually."""
+class _Reader(HTMLParser):
+    """What html.parser reads in a page (or in one tag): its `InlineCode`."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.found, self.inline, self.text = InlineCode(), "", []
+        self.found, self.tag, self.inline, self.text = InlineCode(), "", "", [""]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.found.add_tag(tag, attrs):
+        values = {attribute: value or "" for attribute, value in attrs}  # the last of two
+        found, self.tag = self.found, tag
+        if "style" in values:
+            found.style_attributes.append(values["style"])
+        found.event_handlers += [attribute for attribute in values if attribute.startswith("on")]
+        found.fetched += [
+            value for attribute, value in values.items() if (tag, attribute) in _FETCHING
+        ]
+        if tag == "link" and _FETCHING_LINKS & set(values.get("rel", "").lower().split()):
+            found.fetched.append(values.get("href", ""))
+        runnable = "src" not in values and values.get("type", "").strip().lower() in _RUNNABLE
+        if tag == "style" or (tag == "script" and runnable):
             self.inline, self.text = tag, []
 
     def handle_data(self, data: str) -> None:
-        if self.inline:
-            self.text.append(data)
+        self.text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if self.inline == tag:
-            (self.found.scripts if tag == "script" else self.found.styles).append("".join(self.text))
+            kind = self.found.scripts if tag == "script" else self.found.styles
+            kind.append("".join(self.text))
             self.inline = ""
 
 
-# A start tag spelt plainly: a name, then attributes each after white space, a name or
-# name=value (white space around "="), the value in double or single quotes or a bare
-# word; then maybe "/", then ">". Of these, html.parser and browsers read the same name,
-# attributes and end. (Possessive quantifiers keep the skipping fast; the patterns that
-# have them have no capturing group, which Python 3.11's re can get wrong: CPython
-# issue 101955.)
+def _read(markup: str) -> _Reader:
+    reader = _Reader()
+    reader.feed(markup)
+    reader.close()
+    return reader
+
+
+# Each start tag that matters is read by html.parser once: pages repeat them.
+_read_tag = functools.lru_cache(maxsize=4096)(_read)
+
+# A start tag spelt plainly: a name, attributes each after white space (a name, or
+# name=value: the value in quotes or a bare word), maybe "/", then ">". html.parser
+# and browsers read its name, attributes and end alike. (Possessive quantifiers keep
+# the skipping fast; no pattern with one has a capturing group, which Python 3.11's
+# re can get wrong: CPython issue 101955.)
 _SP = "[ \t\n\r\f]"
 _NAME = "[-.:a-zA-Z0-9_]"
 
@@ -118,37 +117,23 @@ def _start_tag(first_of_name: str, first_of_attribute: str) -> str:
     return rf"<{first_of_name}{_NAME}*+(?:{attribute})*+{_SP}*+/?>"
 
 
-# What notes nothing, each read alike by html.parser and browsers: text; a comment
-# with no "--" in it; the doctype; an end tag spelt plainly; a start tag spelt plainly,
-# unless a script, style or link or with an attribute style, on..., src, data or poster;
-# a "<" that starts no markup (text). It stops at anything else.
+# What notes nothing, read alike by html.parser and browsers: text; a comment with no
+# "--" in it; the doctype; an end tag spelt plainly; a start tag spelt plainly, unless
+# a script, style or link or with an attribute style, on..., src, data or poster; a
+# "<" that starts no markup (text). It stops at anything else.
 _SKIP = re.compile(
     r"(?:[^<]++|<!--(?!-?>)(?:[^-]++|-(?!-))*+-->|<!(?i:doctype)[^>]*+>"
     rf"|</[a-zA-Z]{_NAME}*+{_SP}*+>|<(?![a-zA-Z/!?])|"
     + _start_tag(
-        rf"(?!(?i:script|style|link)[ \t\n\r\f/>])[a-zA-Z]",
-        rf"(?!(?i:on|(?:style|src|data|poster)[ \t\n\r\f=/>]))[a-zA-Z_:]",
+        r"(?!(?i:script|style|link)[ \t\n\r\f/>])[a-zA-Z]",
+        r"(?!(?i:on|(?:style|src|data|poster)[ \t\n\r\f=/>]))[a-zA-Z_:]",
     )
     + ")*+"
 )
 _PLAIN_START_TAG = re.compile(_start_tag("[a-zA-Z]", "[a-zA-Z_:]"))
-_TAG_NAME = re.compile(rf"<([a-zA-Z]{_NAME}*)")
-_ATTRIBUTE = re.compile(
-    rf"""{_SP}+([a-zA-Z_:]{_NAME}*)(?:{_SP}*={_SP}*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?"""
-)
-# The text of a script or style, with no "</" or "<!" in it (a browser may read a
-# script's differently), then its end tag, plainly.
-_TEXT = {name: re.compile(rf"(?:[^<]++|<(?![/!]))*+</(?ai:{name})>") for name in ("script", "style")}
-
-
-@functools.lru_cache(maxsize=4096)
-def _plain_tag(text: str) -> tuple[InlineCode, bool, str]:
-    """What a start tag spelt plainly adds, whether its text is to be noted, and its
-    name. Pages repeat the same tags (stylesheets, scripts, icons): each is read once."""
-    name = _TAG_NAME.match(text).group(1).lower()  # type: ignore[union-attr]
-    attrs = [(a.lower(), unescape(d or s or b)) for a, d, s, b in _ATTRIBUTE.findall(text)]
-    found = InlineCode()
-    return found, found.add_tag(name, attrs), name
+# The text of a script or style with no "</" or "<!" in it (where a browser may read
+# a script's otherwise), then its end tag, plainly.
+_TEXT = {tag: re.compile(rf"(?:[^<]++|<(?![/!]))*+</(?ai:{tag})>") for tag in ("script", "style")}
 
 
 def _scan_plain(page: str) -> InlineCode | None:
@@ -156,21 +141,19 @@ def _scan_plain(page: str) -> InlineCode | None:
     found = InlineCode()
     i = 0
     while (i := _SKIP.match(page, i).end()) < len(page):  # type: ignore[union-attr]
-        tag = _PLAIN_START_TAG.match(page, i)
-        if tag is None:
+        plain = _PLAIN_START_TAG.match(page, i)
+        if plain is None:
             return None
-        i = tag.end()
-        adds, runs_inline, name = _plain_tag(tag.group())
-        for kind, values in vars(adds).items():
-            if values:
-                getattr(found, kind).extend(values)
-        if name in _TEXT:
-            text = _TEXT[name].match(page, i)
-            if text is None or tag.group().endswith("/>"):
+        i, tag = plain.end(), _read_tag(plain.group())
+        for kind, values in vars(tag.found).items():
+            getattr(found, kind).extend(values)
+        if tag.tag in _TEXT:
+            text = _TEXT[tag.tag].match(page, i)
+            if text is None or plain.group().endswith("/>"):
                 return None  # its text is not plainly ended, or "<script/>"
-            if runs_inline:
-                kind = found.scripts if name == "script" else found.styles
-                kind.append(page[i : text.end() - len(name) - 3])
+            if tag.inline:
+                kind = found.scripts if tag.inline == "script" else found.styles
+                kind.append(page[i : text.end() - len(tag.tag) - 3])
             i = text.end()
     return found
 
@@ -179,12 +162,7 @@ def scan(page: str) -> InlineCode:
     """The inline scripts, styles and style attributes of an HTML page, as written,
     and what it fetches: exactly what html.parser reads in it."""
     found = _scan_plain(page)
-    if found is None:
-        parser = _HTMLParserScan()
-        parser.feed(page)
-        parser.close()
-        found = parser.found
-    return found
+    return _read(page).found if found is None else found
 
 
 def sha256(text: str) -> str:
@@ -201,17 +179,8 @@ def policy_for(found: InlineCode) -> str:
     style_sources = ["'self'", *styles]
     if attributes:
         style_sources += ["'unsafe-hashes'", *attributes]
-    directives = [
-        "default-src 'self'",
-        "script-src " + " ".join(["'self'", *scripts]),
-        "style-src " + " ".join(style_sources),
-        "img-src 'self' data:",  # Furo's CSS draws one icon from a data: URL.
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-    ]
-    return "; ".join(directives)
+    script_src = " ".join(["script-src 'self'", *scripts])
+    return f"default-src 'self'; {script_src}; style-src {' '.join(style_sources)}; {_FIXED}"
 
 
 def with_policy(page: str) -> tuple[str, InlineCode]:
@@ -241,15 +210,19 @@ def add_policy(page: str) -> str:
 
 def other_sites(found: InlineCode, base_url: str) -> list[str]:
     """The addresses on a page that would be fetched from another website."""
-    result = []
-    for url in found.fetched:
-        parts = urlsplit(url.strip())
-        if parts.scheme in ("", "data") and not url.strip().startswith("//"):
-            continue
-        if base_url and url.strip().startswith(base_url):
-            continue  # our own address, written in full
-        result.append(url)
-    return result
+    return [
+        url
+        for url in found.fetched
+        if (urlsplit(url.strip()).scheme not in ("", "data") or url.strip().startswith("//"))
+        and not (base_url and url.strip().startswith(base_url))  # our own address, in full
+    ]
+
+
+_THIRD_PARTY = (
+    "The page %s would load %s from another website. This site loads nothing from "
+    "elsewhere (readers' privacy), and browsers will block it. Save the file in the "
+    "site (for an image, beside the post) and link to it there."
+)
 
 
 def finish_page(config: Any, output: str, where: str) -> str:
@@ -259,14 +232,5 @@ def finish_page(config: Any, output: str, where: str) -> str:
     else:
         page, found = with_policy(output)
     for url in other_sites(found, config.html_baseurl):
-        logger.warning(
-            "The page %s would load %s from another website. This site loads "
-            "nothing from elsewhere (readers' privacy), and browsers will block "
-            "it. Save the file in the site (for an image, beside the post) and "
-            "link to it there.",
-            where,
-            url,
-            type="healedheart",
-            subtype="third-party",
-        )
+        logger.warning(_THIRD_PARTY, where, url, type="healedheart", subtype="third-party")
     return page
