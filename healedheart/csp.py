@@ -2,18 +2,14 @@
 
 Each page gets, first in its ``<head>``, ``<meta http-equiv="Content-Security-Policy">``
 with ``default-src 'self'`` and the SHA-256 of each inline script, style and style
-attribute it has (Furo's theme switch, its colours, its icons; ``'unsafe-hashes'``
-for the attributes), so nothing else inline runs. It goes in as the page is rendered
-(``layout.PageRenderer``): the bytes written are the bytes hashed. The preview
-(``blog_preview``) adds a reload script to each page, so has no policy. Anything a
+attribute (``'unsafe-hashes'``), added as it is rendered (``layout.PageRenderer``): the
+bytes written are the bytes hashed. The preview (``blog_preview``) has none. Anything a
 page would load from another website is a build warning.
 
-The hashes must be of the text a browser runs, so a page is read as html.parser
-reads it (on markup spelt plainly, as a browser does), once, before its policy goes
-in. html.parser, in pure Python, would take half a 1000-post build: one regular
-expression skips, in C, what notes nothing, and stops at the few tags that matter,
-read once each (pages repeat them). A page with anything unusual is read by
-html.parser itself; tests/test_csp.py checks that the two read alike.
+Hashes must be of the text a browser runs, so a page is read once, as html.parser reads
+it (plain markup, as a browser does). That would take half a build: a regular expression
+skips, in C, all that notes nothing; the tags that matter are read by html.parser once
+each (pages repeat them); a page with anything unusual is read by html.parser whole.
 """
 
 from __future__ import annotations
@@ -34,19 +30,13 @@ logger = logging.getLogger(__name__)
 # Script types a browser runs (anything else, such as JSON-LD, is data).
 _RUNNABLE = {"", "module", "text/javascript", "application/javascript"}
 _RUNNABLE |= {"application/ecmascript", "text/ecmascript"}
-_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
-_OLD_POLICY = re.compile(
-    r"<meta http-equiv=\"Content-Security-Policy\" content=\"[^\"]*\">\n?", re.IGNORECASE
-)
 # Elements and attributes that make the browser fetch something.
 _FETCHING = {("script", "src"), ("img", "src"), ("iframe", "src"), ("embed", "src")}
 _FETCHING |= {("object", "data"), ("video", "src"), ("video", "poster"), ("audio", "src")}
 _FETCHING |= {("source", "src"), ("track", "src"), ("input", "src")}
-# The rest of the policy (Furo's CSS draws one icon from a data: URL).
-_FIXED = (
-    "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
-)
 _FETCHING_LINKS = {"stylesheet", "icon", "preload", "prefetch", "modulepreload", "manifest"}
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+_OLD_POLICY = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">\n?', re.I)
 
 
 @dataclass
@@ -61,11 +51,14 @@ class InlineCode:
 
 
 class _Reader(HTMLParser):
-    """What html.parser reads in a page (or in one tag): its `InlineCode`."""
+    """What html.parser reads in a page, or in one start tag (`tag`, and `inline` if
+    its text is to be noted: a script the browser runs, or a style)."""
 
-    def __init__(self) -> None:
+    def __init__(self, markup: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.found, self.tag, self.inline, self.text = InlineCode(), "", "", [""]
+        self.found, self.tag, self.inline, self.text = InlineCode(), "", "", []
+        self.feed(markup)
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {attribute: value or "" for attribute, value in attrs}  # the last of two
@@ -73,9 +66,7 @@ class _Reader(HTMLParser):
         if "style" in values:
             found.style_attributes.append(values["style"])
         found.event_handlers += [attribute for attribute in values if attribute.startswith("on")]
-        found.fetched += [
-            value for attribute, value in values.items() if (tag, attribute) in _FETCHING
-        ]
+        found.fetched += [value for name, value in values.items() if (tag, name) in _FETCHING]
         if tag == "link" and _FETCHING_LINKS & set(values.get("rel", "").lower().split()):
             found.fetched.append(values.get("href", ""))
         runnable = "src" not in values and values.get("type", "").strip().lower() in _RUNNABLE
@@ -83,7 +74,8 @@ class _Reader(HTMLParser):
             self.inline, self.text = tag, []
 
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        if self.inline:
+            self.text.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if self.inline == tag:
@@ -92,23 +84,13 @@ class _Reader(HTMLParser):
             self.inline = ""
 
 
-def _read(markup: str) -> _Reader:
-    reader = _Reader()
-    reader.feed(markup)
-    reader.close()
-    return reader
+_read_tag = functools.lru_cache(maxsize=4096)(_Reader)  # pages repeat their tags
 
-
-# Each start tag that matters is read by html.parser once: pages repeat them.
-_read_tag = functools.lru_cache(maxsize=4096)(_read)
-
-# A start tag spelt plainly: a name, attributes each after white space (a name, or
-# name=value: the value in quotes or a bare word), maybe "/", then ">". html.parser
-# and browsers read its name, attributes and end alike. (Possessive quantifiers keep
-# the skipping fast; no pattern with one has a capturing group, which Python 3.11's
-# re can get wrong: CPython issue 101955.)
-_SP = "[ \t\n\r\f]"
-_NAME = "[-.:a-zA-Z0-9_]"
+# A start tag spelt plainly, which html.parser and browsers read alike: a name, then
+# attributes after white space (name, or name=value: quoted or a bare word), "/"?, ">".
+# (*+, ++, ?+ keep the skipping fast; no pattern with them has a capturing group,
+# which 3.11's re can get wrong: CPython gh-101955.)
+_SP, _NAME = "[ \t\n\r\f]", "[-.:a-zA-Z0-9_]"
 
 
 def _start_tag(first_of_name: str, first_of_attribute: str) -> str:
@@ -117,10 +99,9 @@ def _start_tag(first_of_name: str, first_of_attribute: str) -> str:
     return rf"<{first_of_name}{_NAME}*+(?:{attribute})*+{_SP}*+/?>"
 
 
-# What notes nothing, read alike by html.parser and browsers: text; a comment with no
-# "--" in it; the doctype; an end tag spelt plainly; a start tag spelt plainly, unless
-# a script, style or link or with an attribute style, on..., src, data or poster; a
-# "<" that starts no markup (text). It stops at anything else.
+# What notes nothing, read alike by html.parser and browsers: text, a comment with no
+# "--" in it, the doctype, plain end tags, plain start tags but for script, style, link
+# and those with an attribute style, on..., src, data or poster, a "<" that is text.
 _SKIP = re.compile(
     r"(?:[^<]++|<!--(?!-?>)(?:[^-]++|-(?!-))*+-->|<!(?i:doctype)[^>]*+>"
     rf"|</[a-zA-Z]{_NAME}*+{_SP}*+>|<(?![a-zA-Z/!?])|"
@@ -131,38 +112,30 @@ _SKIP = re.compile(
     + ")*+"
 )
 _PLAIN_START_TAG = re.compile(_start_tag("[a-zA-Z]", "[a-zA-Z_:]"))
-# The text of a script or style with no "</" or "<!" in it (where a browser may read
-# a script's otherwise), then its end tag, plainly.
+# A script's or style's text, with no "</" or "<!" (a browser may end it elsewhere), and end.
 _TEXT = {tag: re.compile(rf"(?:[^<]++|<(?![/!]))*+</(?ai:{tag})>") for tag in ("script", "style")}
 
 
-def _scan_plain(page: str) -> InlineCode | None:
-    """What `scan` finds, if the page is spelt plainly (None if not)."""
-    found = InlineCode()
-    i = 0
+def scan(page: str) -> InlineCode:
+    """The inline scripts, styles and style attributes of an HTML page, as written,
+    and what it fetches: exactly what html.parser reads in it."""
+    found, i = InlineCode(), 0
     while (i := _SKIP.match(page, i).end()) < len(page):  # type: ignore[union-attr]
         plain = _PLAIN_START_TAG.match(page, i)
         if plain is None:
-            return None
+            return _Reader(page).found  # spelt unusually
         i, tag = plain.end(), _read_tag(plain.group())
         for kind, values in vars(tag.found).items():
             getattr(found, kind).extend(values)
         if tag.tag in _TEXT:
             text = _TEXT[tag.tag].match(page, i)
             if text is None or plain.group().endswith("/>"):
-                return None  # its text is not plainly ended, or "<script/>"
+                return _Reader(page).found  # its text is not plainly ended, or "<script/>"
             if tag.inline:
                 kind = found.scripts if tag.inline == "script" else found.styles
                 kind.append(page[i : text.end() - len(tag.tag) - 3])
             i = text.end()
     return found
-
-
-def scan(page: str) -> InlineCode:
-    """The inline scripts, styles and style attributes of an HTML page, as written,
-    and what it fetches: exactly what html.parser reads in it."""
-    found = _scan_plain(page)
-    return _read(page).found if found is None else found
 
 
 def sha256(text: str) -> str:
@@ -173,14 +146,14 @@ def sha256(text: str) -> str:
 
 def policy_for(found: InlineCode) -> str:
     """The strictest policy under which the page still works."""
-    scripts = sorted({sha256(s) for s in found.scripts})
-    styles = sorted({sha256(s) for s in found.styles})
-    attributes = sorted({sha256(s) for s in found.style_attributes})
-    style_sources = ["'self'", *styles]
-    if attributes:
-        style_sources += ["'unsafe-hashes'", *attributes]
-    script_src = " ".join(["script-src 'self'", *scripts])
-    return f"default-src 'self'; {script_src}; style-src {' '.join(style_sources)}; {_FIXED}"
+    scripts = " ".join(["'self'", *sorted({sha256(s) for s in found.scripts})])
+    styles = ["'self'", *sorted({sha256(s) for s in found.styles})]
+    if attributes := sorted({sha256(s) for s in found.style_attributes}):
+        styles += ["'unsafe-hashes'", *attributes]
+    return (  # img-src: Furo's CSS draws one icon from a data: URL
+        f"default-src 'self'; script-src {scripts}; style-src {' '.join(styles)}; img-src "
+        "'self' data:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'"
+    )
 
 
 def with_policy(page: str) -> tuple[str, InlineCode]:
@@ -188,24 +161,16 @@ def with_policy(page: str) -> tuple[str, InlineCode]:
     and what the page, as written, runs inline and fetches: the page is read once."""
     page = _OLD_POLICY.sub("", page)
     found = scan(page)
-    head = _HEAD.search(page)
-    if head is None:
+    if (head := _HEAD.search(page)) is None:
         return page, found
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy_for(found)}">\n'
     written = page[: head.end()] + meta + page[head.end() :]
-    # The <meta> notes nothing, so the page as written reads as the page read, if it
-    # goes between two tags: if only what _SKIP skips comes before a plain <head>. So
-    # it is on every page the theme writes; if not, the page as written is read again.
-    tag = _PLAIN_START_TAG.match(page, head.start())
+    # The <meta> notes nothing: the page reads the same with it if it goes between two
+    # tags, as on every page the theme writes. If not, the page is read again.
     before = _SKIP.match(page, 0, head.start()).end()  # type: ignore[union-attr]
-    if before != head.start() or tag is None or tag.end() != head.end():
+    if before != head.start() or not _PLAIN_START_TAG.fullmatch(page, *head.span()):
         found = scan(written)
     return written, found
-
-
-def add_policy(page: str) -> str:
-    """``page`` with its policy as the first thing in ``<head>`` (replacing any old one)."""
-    return with_policy(page)[0]
 
 
 def other_sites(found: InlineCode, base_url: str) -> list[str]:
@@ -218,19 +183,18 @@ def other_sites(found: InlineCode, base_url: str) -> list[str]:
     ]
 
 
-_THIRD_PARTY = (
-    "The page %s would load %s from another website. This site loads nothing from "
-    "elsewhere (readers' privacy), and browsers will block it. Save the file in the "
-    "site (for an image, beside the post) and link to it there."
-)
-
-
 def finish_page(config: Any, output: str, where: str) -> str:
     """The rendered page ``where`` with its policy, warning of anything it loads from elsewhere."""
-    if config.blog_preview:  # `nox -s serve` adds an inline script to reload the page
-        page, found = output, scan(output)
-    else:
-        page, found = with_policy(output)
+    # The preview (`nox -s serve`) adds an inline script to reload each page: no policy.
+    page, found = (output, scan(output)) if config.blog_preview else with_policy(output)
     for url in other_sites(found, config.html_baseurl):
-        logger.warning(_THIRD_PARTY, where, url, type="healedheart", subtype="third-party")
+        logger.warning(
+            "The page %s would load %s from another website. This site loads nothing from "
+            "elsewhere (readers' privacy), and browsers will block it. Save the file in the "
+            "site (for an image, beside the post) and link to it there.",
+            where,
+            url,
+            type="healedheart",
+            subtype="third-party",
+        )
     return page
