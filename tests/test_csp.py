@@ -88,6 +88,22 @@ def test_other_sites_are_found() -> None:
     assert found == ["https://cdn.example.net/a.png", "//fonts.example.com/f.css"]
 
 
+@pytest.mark.parametrize("preview", [False, True])
+def test_what_a_page_loads_from_elsewhere_is_a_build_warning(preview, monkeypatch) -> None:
+    warned: list[str] = []
+    monkeypatch.setattr(
+        csp.logger, "warning", lambda message, *args, **_: warned.append(message % args)
+    )
+    config = SimpleNamespace(blog_preview=preview, html_baseurl="https://blog.example.org/")
+    page = PAGE.replace("</body>", '<img src="https://blog.example.org/own.png" alt=""></body>')
+    written = csp.finish_page(config, page, "posts/2025/p")
+    assert [w.split(" from ")[0] for w in warned] == [
+        "The page posts/2025/p would load https://cdn.example.net/a.png",
+        "The page posts/2025/p would load //fonts.example.com/f.css",
+    ]
+    assert (written == page) == preview  # the preview has no policy, and still warns
+
+
 def _independent_hashes(html: str) -> tuple[set[str], set[str], set[str]]:
     """The page's inline code found by another parser (BeautifulSoup + lxml)."""
     soup = BeautifulSoup(html, "lxml")
