@@ -292,7 +292,7 @@ def _xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _entry(app: Sphinx, post: Post, content: str) -> Entry:
+def _entry(app: Sphinx, post: Post, content: str, summary: str) -> Entry:
     base = f"{app.config.html_baseurl}{app.config.blog_path}"
     published = _local(app, post.date)
     updated = _local(app, post.update) if post.update else published
@@ -305,7 +305,7 @@ def _entry(app: Sphinx, post: Post, content: str) -> Entry:
         updated=max(updated, published),
         authors=tuple(str(a) for a in post.author) or _feed_authors(app),
         tags=tuple(tags),
-        summary=_xml_safe(excerpt_text(post)),
+        summary=_xml_safe(summary),
         content=_xml_safe(content),
     )
 
@@ -413,8 +413,10 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
         page = pages.get(post.docname)
         if not page or page["stamp"] != _stamp(page_file):
             content = page_text(page_file, page_url(app, post.docname))
-            page = pages[post.docname] = {"stamp": _stamp(page_file), "html": content}
-        entry = entries[post.docname] = _entry(app, post, page["html"])
+            summary = excerpt_text(post)  # its page is written again when it changes
+            page = pages[post.docname] = {"stamp": _stamp(page_file), "html": content,
+                                          "summary": summary}  # fmt: skip
+        entry = entries[post.docname] = _entry(app, post, page["html"], page["summary"])
         digests[post.docname] = hashlib.sha256(repr(entry).encode()).hexdigest()
     outdir = Path(app.outdir)
     for feed in feeds:
