@@ -1,21 +1,9 @@
-"""Feeds a reader can trust: Atom, RSS and JSON Feed for the blog, each tag and each category.
+"""Atom, RSS and JSON Feed for the blog, each tag and each category (docs/feeds.md).
 
-Addresses (permanent, documented in docs/feeds.md), under each feed's page:
-
-- the whole blog: ``blog/atom.xml``, ``blog/rss.xml``, ``blog/feed.json``;
-- a tag: ``blog/tag/<slug>/atom.xml`` and so on; a category: ``blog/category/<slug>/...``.
-
-Every entry carries the post's full text and its excerpt, with every link made
-absolute against the post's own address, and the dates the author wrote, at
-midnight in ``blog_timezone``. Only published posts appear, in the preview too.
-
-ABlog writes no feed (``site.py`` leaves ``blog_baseurl`` empty). Here, once every
-page is written (``html-collect-pages``), each post a feed shows is read back from
-its own page file, as a reader's browser would get it: no extra rendering, no
-builder internals, the same in a serial and a ``-j`` build. What was read is kept
-in the build's cache (``cache.py``) under the page file's modification time and
-size, so a rebuild reads only the pages it rewrote, and writes only the feeds
-whose content changed.
+Each entry is a published post in full, links absolute, dated at midnight in
+``blog_timezone``. Once every page is written, each fed post is read back from its
+page file (serial and ``-j`` builds alike), kept in the build's cache under the
+file's stamp: a rebuild reads only rewritten pages and writes only changed feeds.
 """
 
 from __future__ import annotations
@@ -72,18 +60,12 @@ GENERATOR = "Sphinx, ABlog and healedheart"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Attributes holding one URL; ``srcset`` holds several.
 _URL_ATTRIBUTES = ("href", "src", "poster", "cite", "longdesc", "action", "data")
-# Where a written page holds the post: Furo's main <article>.
-_ARTICLE = "//article[@role='main']"
-# What the page shows around the text that a reader's app shows itself, or that is
-# not the post: the title, the date/tags header, the ¶ permalinks, and what
-# templates/blog/post-footer.html adds after the text (related posts, reply).
+# Around the text: what a reader's app shows itself (title, date/tags header, ¶
+# links) and what templates/blog/post-footer.html adds (related posts, reply).
 _PAGE_FURNITURE = "(.//h1)[1]" + "".join(
     f" | .//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
     for tag, name in (("div", "post-header"), ("a", "headerlink"), ("aside", "post-footer"))
 )
-
-
-# -- Which feeds there are ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -103,26 +85,20 @@ class Feed:
     def links(self) -> list[dict[str, str]]:
         """For templates: one link per format (``path`` for ``pathto(path, 1)``)."""
         return [
-            {"path": self.path(fmt), "type": fmt.media_type, "label": fmt.label,
-             "text": fmt.link_text, "title": f"{self.title} ({fmt.label})"}
-            for fmt in FORMATS
-        ]  # fmt: skip
+            {"path": self.path(f), "type": f.media_type, "text": f.link_text, "title": title}
+            for f in FORMATS
+            for title in [f"{self.title} ({f.label})"]
+        ]
 
 
 def published_posts(app: Sphinx, posts: Any) -> list[Post]:
     """``posts`` less any not published, newest first, at most ``blog_feed_length``."""
-    kept = publishing.published_posts(app, posts)
-    kept.sort(key=lambda p: (p.date, p.docname), reverse=True)
-    length = app.config.blog_feed_length
-    return kept[:length] if length else kept
+    kept = sorted(publishing.published_posts(app, posts), key=lambda p: (p.date, p.docname))
+    return kept[::-1][: app.config.blog_feed_length or None]
 
 
 def site_feeds(app: Sphinx) -> list[Feed]:
-    """Every feed of the site: the whole blog first, then tags, then categories.
-
-    A tag or category gets feeds only if it has a published post. Worked out once per
-    build, after the posts are registered (any time in the writing phase).
-    """
+    """Every feed (the blog's, then each tag's and category's with a published post)."""
     if state.of(app).feeds is not None:
         return state.of(app).feeds
     blog, config = registered_blog(app), app.config
@@ -143,15 +119,8 @@ def _active(app: Sphinx) -> bool:
     return bool(app.config.html_baseurl) and ablog.builder_support(app)
 
 
-# -- The author's ``updated:`` date -----------------------------------------------
-
-
 def record_updated(app: Sphinx, doctree: nodes.document) -> None:
-    """Give ABlog a post's ``updated:`` front matter date as the post's last update.
-
-    ``frontmatter.NormaliseForABlog`` keeps the key from ABlog (which would reject
-    it); runs after ABlog's ``process_posts`` has recorded the post.
-    """
+    """Sphinx ``doctree-read``, after ABlog's: a post's ``updated:`` as its last update."""
     env = app.env
     docname = env.docname
     infos = getattr(env, "ablog_posts", {}).get(docname)
@@ -164,28 +133,22 @@ def record_updated(app: Sphinx, doctree: nodes.document) -> None:
         return  # publishing has already reported it, with the line
     if "updated" not in matter.fields:
         return
-    where = {"location": (docname, matter.line_of("updated")), "type": "healedheart",
-             "subtype": "updated"}  # fmt: skip
     updated = frontmatter.as_date(matter.fields["updated"])
-    if updated is None:
+    dates = [info["date"].date() for info in infos if info.get("date")]
+    if updated is None or any(updated < date for date in dates):
+        problem = (
+            f"'updated' is not a date ({matter.fields['updated']!r}). Write the day you last "
+            "changed the post as YYYY-MM-DD, for example 'updated: 2025-10-02',"
+            if updated is None
+            else f"'updated' ({updated}) is before the post's date ({min(dates)}). Write the day "
+            "you last changed the post,"
+        )
+        where = (docname, matter.line_of("updated"))
         logger.warning(
-            "'updated' is not a date (%r). Write the day you last changed the post "
-            "as YYYY-MM-DD, for example 'updated: 2025-10-02', or remove the line.",
-            matter.fields["updated"],
-            **where,
+            f"{problem} or remove the line.", location=where, type="healedheart", subtype="updated"
         )
         return
     for info in infos:
-        date = info.get("date")
-        if date and updated < date.date():
-            logger.warning(
-                "'updated' (%s) is before the post's date (%s). Write the day you "
-                "last changed the post, or remove the line.",
-                updated.isoformat(),
-                date.date().isoformat(),
-                **where,
-            )
-            continue
         stamp = dt.datetime(updated.year, updated.month, updated.day)
         info["update"] = max(info["update"], stamp) if info.get("update") else stamp
 
@@ -196,17 +159,9 @@ def _local(app: Sphinx, when: dt.datetime | dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(app.config.blog_timezone))
 
 
-# -- A post's HTML for feeds -----------------------------------------------------
-
-
-def feed_html(body: str | lxml.html.HtmlElement, page_url: str) -> str:
-    """A post page's text (HTML, or the element holding it) as a feed entry's content.
-
-    Drops the page furniture (the reader's app shows title and date itself), and
-    makes every URL absolute against the post's own address, so that links, images
-    and anchors work inside a feed reader.
-    """
-    root = lxml.html.fragment_fromstring(body, create_parent="div") if isinstance(body, str) else body
+def feed_html(root: lxml.html.HtmlElement, page_url: str) -> str:
+    """The text of a post page's element ``root`` (its <article>) as a feed entry's content:
+    no page furniture, every URL absolute against the post's address (for readers' apps)."""
     for element in root.xpath(_PAGE_FURNITURE):
         element.drop_tree()
     for element in root.iter():
@@ -230,12 +185,8 @@ def _absolute(base: str, url: str) -> str:
 
 
 def _absolute_srcset(base: str, srcset: str) -> str:
-    candidates = []
-    for candidate in srcset.split(","):
-        url, _sep, descriptor = candidate.strip().partition(" ")
-        if url:
-            candidates.append(f"{_absolute(base, url)} {descriptor.strip()}".strip())
-    return ", ".join(candidates)
+    candidates = (c.strip().partition(" ") for c in srcset.split(","))
+    return ", ".join(f"{_absolute(base, u)} {d.strip()}".strip() for u, _, d in candidates if u)
 
 
 def page_text(page_file: Path, page_url: str) -> str:
@@ -246,15 +197,10 @@ def page_text(page_file: Path, page_url: str) -> str:
     if 0 <= start < end:
         page = page[start : end + len(b"</article>")]
     parser = lxml.html.HTMLParser(encoding="utf-8")
-    article = lxml.html.document_fromstring(page, parser=parser).xpath(_ARTICLE)
+    article = lxml.html.document_fromstring(page, parser=parser).xpath("//article[@role='main']")
     if not article:
         raise ValueError(f"{page_file} has no <article role=main> to take a feed entry from")
     return feed_html(article[0], page_url)
-
-
-def excerpt_text(post: Post) -> str:
-    """The post's excerpt (ABlog's: its first paragraph) as one line of plain text."""
-    return " ".join(" ".join(node.astext() for node in post.excerpt).split())
 
 
 def page_url(app: Sphinx, docname: str) -> str:
@@ -264,14 +210,8 @@ def page_url(app: Sphinx, docname: str) -> str:
 
 def _stamp(path: Path) -> list[int] | None:
     """A file's modification time and size: what says it was written again."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size]
-
-
-# -- Entries and the three formats ----------------------------------------------
+    stat = path.stat() if path.exists() else None
+    return [stat.st_mtime_ns, stat.st_size] if stat else None
 
 
 @dataclass(frozen=True)
@@ -288,10 +228,6 @@ class Entry:
     content: str  # the full text, as HTML with absolute URLs
 
 
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
 def _entry(app: Sphinx, post: Post, content: str, summary: str) -> Entry:
     base = f"{app.config.html_baseurl}{app.config.blog_path}"
     published = _local(app, post.date)
@@ -300,13 +236,13 @@ def _entry(app: Sphinx, post: Post, content: str, summary: str) -> Entry:
     tags += [(str(t), f"{base}/tag/") for t in post.tags]
     return Entry(
         url=page_url(app, post.docname),
-        title=_xml_safe(post.title),
+        title=_NOT_XML.sub("", post.title),
         published=published,
         updated=max(updated, published),
         authors=tuple(str(a) for a in post.author) or _feed_authors(app),
         tags=tuple(tags),
-        summary=_xml_safe(summary),
-        content=_xml_safe(content),
+        summary=_NOT_XML.sub("", summary),
+        content=_NOT_XML.sub("", content),
     )
 
 
@@ -318,7 +254,8 @@ def _feed_authors(app: Sphinx) -> tuple[str, ...]:
     return names or (config.author,)
 
 
-def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> FeedGenerator:
+def feedgen_bytes(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> bytes:
+    """Atom or RSS 2.0, written by feedgen."""
     base = app.config.html_baseurl
     home = page_url(app, feed.page)
     fg = FeedGenerator()
@@ -326,8 +263,8 @@ def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> Feed
     # The whole blog's Atom id is the site's address, as ABlog had it: keep it so
     # that readers already subscribed see the same feed.
     fg.id(base if feed.page == app.config.blog_path else home)
-    fg.title(_xml_safe(feed.title))
-    fg.subtitle(_xml_safe(feed.description))
+    fg.title(_NOT_XML.sub("", feed.title))
+    fg.subtitle(_NOT_XML.sub("", feed.description))
     fg.author([{"name": name} for name in _feed_authors(app)])
     fg.link(href=base + feed.path(fmt), rel="self", type=fmt.media_type)
     fg.link(href=home, rel="alternate", type="text/html")  # last: RSS's <link>
@@ -355,10 +292,10 @@ def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> Feed
         fe.content(entry.content, type="html")
         for name, scheme in entry.tags:
             fe.category(term=name, scheme=scheme, label=name)
-    return fg
+    return fg.atom_str(pretty=True) if fmt is ATOM else fg.rss_str(pretty=True)
 
 
-def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
+def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
     data: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -369,76 +306,60 @@ def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
         "language": app.config.language or "en",
         "authors": [{"name": name} for name in _feed_authors(app)],
         "items": [
-            {"id": e.url, "url": e.url, "title": e.title, "content_html": e.content,
-             "summary": e.summary, "date_published": e.published.isoformat(),
-             "date_modified": e.updated.isoformat(),
-             "authors": [{"name": name} for name in e.authors],
-             "tags": list(dict.fromkeys(name for name, _scheme in e.tags))}
+            dict(
+                id=e.url,
+                url=e.url,
+                title=e.title,
+                content_html=e.content,
+                summary=e.summary,
+                date_published=e.published.isoformat(),
+                date_modified=e.updated.isoformat(),
+                authors=[{"name": name} for name in e.authors],
+                tags=list(dict.fromkeys(name for name, _scheme in e.tags)),
+            )
             for e in entries
         ],
-    }  # fmt: skip
+    }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
-WRITERS = {
-    ATOM: lambda app, feed, entries: _feedgen(app, feed, entries, ATOM).atom_str(pretty=True),
-    RSS: lambda app, feed, entries: _feedgen(app, feed, entries, RSS).rss_str(pretty=True),
-    JSON_FEED: json_feed_bytes,
-}
-
-
-# -- Writing: only what changed ----------------------------------------------------
 
 
 def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
     """Sphinx ``html-collect-pages`` (every page is written by then): write the feeds.
 
-    The feeds' part of the build's cache keeps, for each post, its feed HTML and the
-    stamp of the page file it was read from (read again once the page is written
-    again, or changed behind our back); for each feed, a fingerprint of what it says
-    and the stamps of its files (written again if either differs: a lost file too).
-    """
+    Kept: each post's HTML and excerpt under its page's stamp; each feed's fingerprint
+    (what it says) and its files' stamps: written again when either differs."""
     if not _active(app):
         return []
     kept = cache_of(app).part("feeds")
-    pages: dict[str, dict[str, Any]] = kept.setdefault("posts", {})
-    written: dict[str, dict[str, Any]] = kept.setdefault("feeds", {})
-    feeds = site_feeds(app)
-    entries: dict[str, Entry] = {}
-    digests: dict[str, str] = {}
-    for post in (post for feed in feeds for post in feed.posts):
-        if post.docname in entries:
-            continue
+    pages, written = kept.setdefault("posts", {}), kept.setdefault("feeds", {})
+    feeds, entries, digests = site_feeds(app), {}, {}
+    for post in {post.docname: post for feed in feeds for post in feed.posts}.values():
         page_file = Path(app.builder.get_outfilename(post.docname))
         page = pages.get(post.docname)
-        if not page or page["stamp"] != _stamp(page_file):
-            content = page_text(page_file, page_url(app, post.docname))
-            summary = excerpt_text(post)  # its page is written again when it changes
-            page = pages[post.docname] = {"stamp": _stamp(page_file), "html": content,
-                                          "summary": summary}  # fmt: skip
-        entry = entries[post.docname] = _entry(app, post, page["html"], page["summary"])
+        if not page or page["stamp"] != _stamp(page_file):  # written again (or changed)
+            html_text = page_text(page_file, page_url(app, post.docname))
+            summary = " ".join(" ".join(n.astext() for n in post.excerpt).split())  # plain text
+            page = {"stamp": _stamp(page_file), "html": html_text, "summary": summary}
+            pages[post.docname] = page
+        entries[post.docname] = entry = _entry(app, post, page["html"], page["summary"])
         digests[post.docname] = hashlib.sha256(repr(entry).encode()).hexdigest()
-    outdir = Path(app.outdir)
     for feed in feeds:
-        files = [outdir / feed.path(fmt) for fmt in FORMATS]
+        files = [Path(app.outdir, feed.path(fmt)) for fmt in FORMATS]
         said = [feed.title, feed.description, [digests[post.docname] for post in feed.posts]]
         fingerprint = hashlib.sha256(json.dumps(said).encode()).hexdigest()
-        if written.get(feed.page) == {"fingerprint": fingerprint, "files": [_stamp(f) for f in files]}:
+        if written.get(feed.page) == [fingerprint, [_stamp(f) for f in files]]:
             continue  # a no-change rebuild: the same bytes are there already
-        feed_entries = [entries[post.docname] for post in feed.posts]
         for fmt, path in zip(FORMATS, files, strict=True):
-            data = WRITERS[fmt](app, feed, feed_entries)
+            writer = json_feed_bytes if fmt is JSON_FEED else feedgen_bytes
+            data = writer(app, feed, [entries[post.docname] for post in feed.posts], fmt)
             if _stamp(path) is None or path.read_bytes() != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
-        written[feed.page] = {"fingerprint": fingerprint, "files": [_stamp(f) for f in files]}
+        written[feed.page] = [fingerprint, [_stamp(f) for f in files]]
     for table, now in ((pages, entries), (written, {feed.page for feed in feeds})):
         for gone in set(table) - set(now):
             del table[gone]
     return []
-
-
-# -- Telling readers ------------------------------------------------------------
 
 
 def add_feed_links(
@@ -460,13 +381,7 @@ class feed_addresses(nodes.General, nodes.Element):
 
 
 class FeedAddresses(Directive):
-    """``{feed-addresses}``: the whole blog's feed addresses, in full, to copy.
-
-    Filled in when the page is written, so that the addresses follow the site's
-    address (``html_baseurl`` or ``SITE_URL``) of that build.
-    """
-
-    has_content = False
+    """``{feed-addresses}``: the blog's feed addresses in full, for this build's address."""
 
     def run(self) -> list[nodes.Node]:
         return [feed_addresses()]
@@ -479,9 +394,7 @@ def resolve_feed_addresses(app: Sphinx, doctree: nodes.document, docname: str) -
         for fmt in FORMATS:
             url = f"{app.config.html_baseurl}{app.config.blog_path}/{fmt.filename}"
             label = f"{fmt.label} (recommended)" if fmt is ATOM else fmt.label
-            para = nodes.paragraph()
-            para += nodes.strong(label, label)
-            para += nodes.Text(": ")
-            para += nodes.reference(url, url, refuri=url, classes=["feed-address"])
+            link = nodes.reference(url, url, refuri=url, classes=["feed-address"])
+            para = nodes.paragraph("", "", nodes.strong(label, label), nodes.Text(": "), link)
             items += nodes.list_item("", para)
         node.replace_self(items)

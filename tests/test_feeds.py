@@ -28,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
+import lxml.html
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
@@ -348,7 +349,8 @@ def test_feed_html_makes_every_kind_of_url_absolute() -> None:
         '<p><a href="#x">x</a> <a href="mailto:a@b.c">mail</a> <!-- a comment -->'
         '<img src="../../_images/a.png" srcset="../a.png 1x, b.png 2x"></p></section>'
     )
-    out = feeds.feed_html(body, "https://site.example/posts/2025/p/")
+    root = lxml.html.fragment_fromstring(body, create_parent="article")
+    out = feeds.feed_html(root, "https://site.example/posts/2025/p/")
     assert out == (
         '<section id="t"><p><a href="https://site.example/posts/2025/p/#x">x</a> '
         '<a href="mailto:a@b.c">mail</a> <!-- a comment -->'
