@@ -94,10 +94,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", layout.remove_drafts_page)
     app.connect("html-page-context", postpage.add_post_context)
     app.connect("doctree-resolved", postpage.insert_post_header)
-    # Feeds: ours in place of ABlog's; each post's HTML kept as its page is written.
+    # Feeds (ABlog writes none): once every page is written, each post read back from it.
     app.connect("html-collect-pages", feeds.write_feeds)
-    app.connect("html-page-context", feeds.capture_post_html)
-    app.connect("write-started", feeds.prepare_handover)
     # Before -j writers are forked from the main process, so that they share it.
     app.connect("write-started", related.prepare_for_writers)
     app.connect("html-page-context", feeds.add_feed_links)

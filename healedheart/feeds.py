@@ -1,33 +1,18 @@
-"""Feeds a reader can trust: Atom, RSS and JSON Feed for the blog, each tag and each category.
+"""Atom, RSS and JSON Feed for the blog, each tag and each category (docs/feeds.md).
 
-Addresses (permanent, documented in docs/feeds.md), under each feed's page:
-
-- the whole blog: ``blog/atom.xml``, ``blog/rss.xml``, ``blog/feed.json``;
-- a tag: ``blog/tag/<slug>/atom.xml`` and so on; a category: ``blog/category/<slug>/...``.
-
-Every entry carries the post's full text and its excerpt, with every link made
-absolute against the post's own address, and the dates the author wrote, at
-midnight in ``blog_timezone``. Only published posts appear, in the preview too.
-
-ABlog's own feed writer is switched off (``replace_ablog_feeds``): it renders every
-post once per feed through a fresh docutils writer, keeps links relative and
-stamps the build time. Here each post's HTML is taken from the post page as it is
-written (``capture_post_html``: the page body, which costs nothing) and kept
-between builds in a cache beside the doctrees (``FeedCache``), so a rebuild renders
-only the posts whose pages it rewrites, and writes only the feeds that change.
+Each entry is a published post in full, links absolute, dated at midnight in
+``blog_timezone``. Once every page is written, each fed post is read back from its
+page file (serial and ``-j`` builds alike), kept in the build's cache under the
+file's stamp: a rebuild reads only rewritten pages and writes only changed feeds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import html
 import json
-import os
-import pickle
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +20,6 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import ablog
-import ablog.post
-import feedgen.version
-import lxml.etree
 import lxml.html
 from ablog.blog import Post
 from docutils import nodes
@@ -45,7 +27,6 @@ from docutils.parsers.rst import Directive
 from feedgen.feed import FeedGenerator
 from sphinx.application import Sphinx
 from sphinx.util import logging
-from sphinx.util.osutil import relative_uri
 
 from . import frontmatter, publishing, state
 from .cache import of as cache_of
@@ -58,21 +39,19 @@ logger = logging.getLogger(__name__)
 class Format:
     """One of the three feed formats: its file name, media type and names for people."""
 
-    key: str
     filename: str
     media_type: str
     label: str
     link_text: str
 
 
-ATOM = Format("atom", "atom.xml", "application/atom+xml", "Atom", "Atom feed")
-RSS = Format("rss", "rss.xml", "application/rss+xml", "RSS", "RSS feed")
-JSON_FEED = Format("json", "feed.json", "application/feed+json", "JSON Feed", "JSON Feed")
+ATOM = Format("atom.xml", "application/atom+xml", "Atom", "Atom feed")
+RSS = Format("rss.xml", "application/rss+xml", "RSS", "RSS feed")
+JSON_FEED = Format("feed.json", "application/feed+json", "JSON Feed", "JSON Feed")
 FORMATS = (ATOM, RSS, JSON_FEED)
 
 # The site page that explains feeds to readers; linked from the sidebar if it exists.
 SUBSCRIBE_PAGE = "subscribe"
-# Bump when what the cache keeps changes shape.
 # The ``updated`` of a feed with no entries (never the build time).
 NO_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 GENERATOR = "Sphinx, ABlog and healedheart"
@@ -81,16 +60,12 @@ GENERATOR = "Sphinx, ABlog and healedheart"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 # Attributes holding one URL; ``srcset`` holds several.
 _URL_ATTRIBUTES = ("href", "src", "poster", "cite", "longdesc", "action", "data")
-# What the page shows around the text that a reader's app shows itself: the title,
-# the date/tags header, the ¶ permalinks.
-_PAGE_FURNITURE = (
-    "(//h1)[1]"
-    " | //div[contains(concat(' ', normalize-space(@class), ' '), ' post-header ')]"
-    " | //a[contains(concat(' ', normalize-space(@class), ' '), ' headerlink ')]"
+# Around the text: what a reader's app shows itself (title, date/tags header, ¶
+# links) and what templates/blog/post-footer.html adds (related posts, reply).
+_PAGE_FURNITURE = "(.//h1)[1]" + "".join(
+    f" | .//{tag}[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
+    for tag, name in (("div", "post-header"), ("a", "headerlink"), ("aside", "post-footer"))
 )
-
-
-# -- Which feeds there are ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -110,44 +85,29 @@ class Feed:
     def links(self) -> list[dict[str, str]]:
         """For templates: one link per format (``path`` for ``pathto(path, 1)``)."""
         return [
-            {
-                "path": self.path(fmt),
-                "type": fmt.media_type,
-                "label": fmt.label,
-                "text": fmt.link_text,
-                "title": f"{self.title} ({fmt.label})",
-            }
-            for fmt in FORMATS
+            {"path": self.path(f), "type": f.media_type, "text": f.link_text, "title": title}
+            for f in FORMATS
+            for title in [f"{self.title} ({f.label})"]
         ]
 
 
 def published_posts(app: Sphinx, posts: Any) -> list[Post]:
-    """``posts`` less any the author has not published, newest first, at most
-    ``blog_feed_length``."""
-    kept = publishing.published_posts(app, posts)
-    kept.sort(key=lambda p: (p.date, p.docname), reverse=True)
-    length = app.config.blog_feed_length
-    return kept[:length] if length else kept
+    """``posts`` less any not published, newest first, at most ``blog_feed_length``."""
+    kept = sorted(publishing.published_posts(app, posts), key=lambda p: (p.date, p.docname))
+    return kept[::-1][: app.config.blog_feed_length or None]
 
 
 def site_feeds(app: Sphinx) -> list[Feed]:
-    """Every feed of the site: the whole blog first, then tags, then categories.
-
-    A tag or category gets feeds only if it has a published post. Computed once per
-    build, after the posts are registered (any time in the writing phase).
-    """
-    cached = state.of(app).feeds
-    if cached is not None:
-        return cached
-    blog = registered_blog(app)
-    config = app.config
+    """Every feed (the blog's, then each tag's and category's with a published post)."""
+    if state.of(app).feeds is not None:
+        return state.of(app).feeds
+    blog, config = registered_blog(app), app.config
     title = config.blog_title
     description = config.blog_feed_subtitle or title
     feeds = [Feed(config.blog_path, title, description, tuple(published_posts(app, blog.posts)))]
     for header, catalog in (("Posts tagged", blog.tags), ("Posts in", blog.category)):
         for collection in catalog:
-            posts = published_posts(app, collection)
-            if posts:
+            if posts := published_posts(app, collection):
                 name = f"{header} {collection}"
                 only = f"Only {header.lower()} “{collection}”"
                 feeds.append(Feed(collection.docname, f"{title}: {name}", name, tuple(posts), only))
@@ -159,15 +119,8 @@ def _active(app: Sphinx) -> bool:
     return bool(app.config.html_baseurl) and ablog.builder_support(app)
 
 
-# -- The author's ``updated:`` date -----------------------------------------------
-
-
 def record_updated(app: Sphinx, doctree: nodes.document) -> None:
-    """Give ABlog a post's ``updated:`` front matter date as the post's last update.
-
-    ``frontmatter.NormaliseForABlog`` keeps the key from ABlog (which would reject
-    it); runs after ABlog's ``process_posts`` has recorded the post.
-    """
+    """Sphinx ``doctree-read``, after ABlog's: a post's ``updated:`` as its last update."""
     env = app.env
     docname = env.docname
     infos = getattr(env, "ablog_posts", {}).get(docname)
@@ -180,31 +133,22 @@ def record_updated(app: Sphinx, doctree: nodes.document) -> None:
         return  # publishing has already reported it, with the line
     if "updated" not in matter.fields:
         return
-    line = matter.line_of("updated")
     updated = frontmatter.as_date(matter.fields["updated"])
-    if updated is None:
+    dates = [info["date"].date() for info in infos if info.get("date")]
+    if updated is None or any(updated < date for date in dates):
+        problem = (
+            f"'updated' is not a date ({matter.fields['updated']!r}). Write the day you last "
+            "changed the post as YYYY-MM-DD, for example 'updated: 2025-10-02',"
+            if updated is None
+            else f"'updated' ({updated}) is before the post's date ({min(dates)}). Write the day "
+            "you last changed the post,"
+        )
+        where = (docname, matter.line_of("updated"))
         logger.warning(
-            "'updated' is not a date (%r). Write the day you last changed the post "
-            "as YYYY-MM-DD, for example 'updated: 2025-10-02', or remove the line.",
-            matter.fields["updated"],
-            location=(docname, line),
-            type="healedheart",
-            subtype="updated",
+            f"{problem} or remove the line.", location=where, type="healedheart", subtype="updated"
         )
         return
     for info in infos:
-        date = info.get("date")
-        if date and updated < date.date():
-            logger.warning(
-                "'updated' (%s) is before the post's date (%s). Write the day you "
-                "last changed the post, or remove the line.",
-                updated.isoformat(),
-                date.date().isoformat(),
-                location=(docname, line),
-                type="healedheart",
-                subtype="updated",
-            )
-            continue
         stamp = dt.datetime(updated.year, updated.month, updated.day)
         info["update"] = max(info["update"], stamp) if info.get("update") else stamp
 
@@ -215,28 +159,18 @@ def _local(app: Sphinx, when: dt.datetime | dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(app.config.blog_timezone))
 
 
-# -- A post's HTML for feeds -----------------------------------------------------
-
-
-def feed_html(body: str, page_url: str) -> str:
-    """A post page's body as a feed entry's content.
-
-    Drops the title, the date/tags header and the ¶ permalinks (the reader's app
-    shows title and date itself), and makes every URL absolute against the post's
-    own address, so that links, images and anchors work inside a feed reader.
-    """
-    root = lxml.html.fragment_fromstring(body, create_parent="div")
+def feed_html(root: lxml.html.HtmlElement, page_url: str) -> str:
+    """The text of a post page's element ``root`` (its <article>) as a feed entry's content:
+    no page furniture, every URL absolute against the post's address (for readers' apps)."""
     for element in root.xpath(_PAGE_FURNITURE):
         element.drop_tree()
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments, processing instructions
         for name in _URL_ATTRIBUTES:
-            value = element.get(name)
-            if value is not None:
+            if (value := element.get(name)) is not None:
                 element.set(name, _absolute(page_url, value))
-        srcset = element.get("srcset")
-        if srcset is not None:
+        if (srcset := element.get("srcset")) is not None:
             element.set("srcset", _absolute_srcset(page_url, srcset))
     parts = [root.text or ""]
     parts += [lxml.html.tostring(child, encoding="unicode") for child in root]
@@ -251,73 +185,22 @@ def _absolute(base: str, url: str) -> str:
 
 
 def _absolute_srcset(base: str, srcset: str) -> str:
-    candidates = []
-    for candidate in srcset.split(","):
-        url, _sep, descriptor = candidate.strip().partition(" ")
-        if url:
-            candidates.append(f"{_absolute(base, url)} {descriptor.strip()}".strip())
-    return ", ".join(candidates)
+    candidates = (c.strip().partition(" ") for c in srcset.split(","))
+    return ", ".join(f"{_absolute(base, u)} {d.strip()}".strip() for u, _, d in candidates if u)
 
 
-class FeedCache:
-    """What the feeds were made from: the feeds' part of the build's cache (``cache``).
-
-    For each post, its feed HTML and excerpt, with the modification time and size
-    of its page file as written then: not trusted once those change (a page written
-    without passing here: a parallel write, an interrupted build). For each feed, a
-    fingerprint of everything it says and the stamps of its files: a feed whose
-    fingerprint and files are unchanged is not written again.
-    """
-
-    def __init__(self, kept: dict[str, Any]):
-        self.posts: dict[str, dict[str, Any]] = kept.setdefault("posts", {})
-        self.feeds: dict[str, dict[str, Any]] = kept.setdefault("feeds", {})
-        self.captured: dict[str, tuple[str, str]] = {}  # in this build: (html, summary)
-
-    def post(self, docname: str, page_file: Path) -> tuple[str, str] | None:
-        """The post's (HTML, summary), if they stand for its page as it is now."""
-        if docname in self.captured:
-            self.put_post(docname, page_file, *self.captured.pop(docname))
-        entry = self.posts.get(docname)
-        if entry and entry.get("stamp") == _stamp(page_file):
-            return entry["html"], entry["summary"]
-        return None
-
-    def put_post(self, docname: str, page_file: Path, html_text: str, summary: str) -> None:
-        self.posts[docname] = {"stamp": _stamp(page_file), "html": html_text, "summary": summary}
-
-    def feed_is_current(self, page: str, fingerprint: str, files: list[Path]) -> bool:
-        entry = self.feeds.get(page)
-        return bool(entry) and entry == {"fingerprint": fingerprint, "files": _stamps(files)}
-
-    def put_feed(self, page: str, fingerprint: str, files: list[Path]) -> None:
-        self.feeds[page] = {"fingerprint": fingerprint, "files": _stamps(files)}
-
-    def forget_all_but(self, posts: set[str], feeds: set[str]) -> None:
-        """Forget the posts and feeds that are gone."""
-        for kept, table in ((posts, self.posts), (feeds, self.feeds)):
-            for key in set(table) - kept:
-                del table[key]
-
-
-def _stamp(path: Path) -> list[int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return [stat.st_mtime_ns, stat.st_size]
-
-
-def _stamps(paths: list[Path]) -> list[list[int] | None]:
-    return [_stamp(path) for path in paths]
-
-
-def _cache(app: Sphinx) -> FeedCache:
-    cache = state.of(app).feed_cache
-    if cache is None:
-        cache = FeedCache(cache_of(app).part("feeds"))
-        state.of(app).feed_cache = cache
-    return cache
+def page_text(page_file: Path, page_url: str) -> str:
+    """The feed HTML of a written post page: its main article, less the furniture."""
+    page = page_file.read_bytes()
+    # Only the article is parsed (the sidebars and head would take twice as long).
+    start, end = page.find(b'<article role="main"'), page.rfind(b"</article>")
+    if 0 <= start < end:
+        page = page[start : end + len(b"</article>")]
+    parser = lxml.html.HTMLParser(encoding="utf-8")
+    article = lxml.html.document_fromstring(page, parser=parser).xpath("//article[@role='main']")
+    if not article:
+        raise ValueError(f"{page_file} has no <article role=main> to take a feed entry from")
+    return feed_html(article[0], page_url)
 
 
 def page_url(app: Sphinx, docname: str) -> str:
@@ -325,102 +208,10 @@ def page_url(app: Sphinx, docname: str) -> str:
     return app.config.html_baseurl + app.builder.get_target_uri(docname)
 
 
-def capture_post_html(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """Keep a post page's body, as it is written, for the feeds (no extra rendering)."""
-    if doctree is None or "body" not in context or not _active(app):
-        return
-    blog = registered_blog(app)
-    if pagename not in blog:
-        return
-    if pagename not in _fed_posts(app):
-        return  # no feed shows it (each feed holds the newest blog_feed_length posts)
-    in_worker = os.getpid() != (state.of(app).main_process or os.getpid())
-    captured = (feed_html(context["body"], page_url(app, pagename)), excerpt_text(blog[pagename]))
-    _cache(app).captured[pagename] = captured
-    if in_worker:
-        _hand_over(app, pagename, captured)
-
-
-# In a parallel write (sphinx-build -j), post pages are written by worker processes:
-# what capture_post_html keeps there would be lost, and the main process would
-# render the body of every post in a feed again (about 1.5 s at 1000 posts). The
-# workers leave it in a folder beside the doctrees, emptied at the start of every
-# write, so only this build's pages are taken from it.
-HANDOVER_FOLDER = "healedheart-feed-bodies"
-
-
-def prepare_handover(app: Sphinx, builder: Any) -> None:
-    """Sphinx ``write-started`` (main process): empty the folder; which posts are fed."""
-    state.of(app).main_process = os.getpid()
-    shutil.rmtree(Path(app.doctreedir) / HANDOVER_FOLDER, ignore_errors=True)
-    if _active(app) and getattr(builder, "parallel_ok", False):
-        _fed_posts(app)  # worked out once, before the workers are forked
-
-
-def _fed_posts(app: Sphinx) -> set[str]:
-    """The posts some feed shows (once per build, in the writing phase)."""
-    fed = state.of(app).fed
-    if fed is None:
-        fed = {post.docname for feed in site_feeds(app) for post in feed.posts}
-        state.of(app).fed = fed
-    return fed
-
-
-def _hand_over(app: Sphinx, pagename: str, captured: tuple[str, str]) -> None:
-    folder = Path(app.doctreedir) / HANDOVER_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(pagename.encode("utf-8")).hexdigest()
-    tmp = folder / f"{name}.{os.getpid()}.tmp"
-    tmp.write_bytes(pickle.dumps((pagename, captured)))
-    os.replace(tmp, folder / f"{name}.pickle")
-
-
-def _take_over(app: Sphinx, cache: FeedCache) -> None:
-    """The bodies the workers of this build left, into the cache's captured ones."""
-    folder = Path(app.doctreedir) / HANDOVER_FOLDER
-    for path in sorted(folder.glob("*.pickle")):
-        pagename, captured = pickle.loads(path.read_bytes())
-        cache.captured.setdefault(pagename, captured)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def excerpt_text(post: Post) -> str:
-    """The post's excerpt (ABlog's: its first paragraph) as one line of plain text."""
-    return " ".join(" ".join(node.astext() for node in post.excerpt).split())
-
-
-def render_page_body(app: Sphinx, docname: str) -> str:
-    """Render a post page's body as the HTML builder's ``write_doc`` does.
-
-    Only for a post whose page was written where ``capture_post_html`` could not
-    see it (a parallel write) and whose cached HTML is missing or stale.
-    """
-    builder = app.builder
-    doctree = app.env.get_and_resolve_doctree(docname, builder, tags=builder.tags)
-    # The per-page state write_doc sets; put back afterwards (it may not exist yet).
-    names = ("imgpath", "dlpath", "current_docname", "secnumbers", "fignumbers")
-    saved = {name: getattr(builder, name) for name in names if hasattr(builder, name)}
-    target = builder.get_target_uri(docname)
-    try:
-        builder.imgpath = relative_uri(target, builder.imagedir)
-        builder.post_process_images(doctree)  # as write_doc_serialized does
-        builder.imgpath = relative_uri(target, "_images")
-        builder.dlpath = relative_uri(target, "_downloads")
-        builder.current_docname = docname
-        builder.secnumbers = app.env.toc_secnumbers.get(docname, {})
-        builder.fignumbers = app.env.toc_fignumbers.get(docname, {})
-        doctree.settings = builder.docsettings
-        visitor = builder.create_translator(doctree, builder)
-        doctree.walkabout(visitor)
-        return "".join(visitor.fragment)
-    finally:
-        for name, value in saved.items():
-            setattr(builder, name, value)
-
-
-# -- Entries and the three formats ----------------------------------------------
+def _stamp(path: Path) -> list[int] | None:
+    """A file's modification time and size: what says it was written again."""
+    stat = path.stat() if path.exists() else None
+    return [stat.st_mtime_ns, stat.st_size] if stat else None
 
 
 @dataclass(frozen=True)
@@ -436,68 +227,35 @@ class Entry:
     summary: str  # the excerpt, as plain text
     content: str  # the full text, as HTML with absolute URLs
 
-    def digest(self) -> str:
-        """A fingerprint of everything the entry says."""
-        fields = [self.url, self.title, self.published.isoformat(), self.updated.isoformat()]
-        fields += [list(self.authors), [list(t) for t in self.tags], self.summary, self.content]
-        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
 
-
-def _xml_safe(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
-def _entries(app: Sphinx, feeds: list[Feed]) -> dict[str, Entry]:
-    """One entry per post in any feed, each post's HTML taken or rendered once."""
-    cache = _cache(app)
-    _take_over(app, cache)
-    base = app.config.html_baseurl
-    blog_path = app.config.blog_path
-    default_authors = _feed_authors(app)
-    entries: dict[str, Entry] = {}
-    for feed in feeds:
-        for post in feed.posts:
-            if post.docname in entries:
-                continue
-            url = page_url(app, post.docname)
-            page_file = Path(app.builder.get_outfilename(post.docname))
-            text = cache.post(post.docname, page_file)
-            if text is None:
-                text = feed_html(render_page_body(app, post.docname), url), excerpt_text(post)
-                cache.put_post(post.docname, page_file, *text)
-            content, summary = text
-            published = _local(app, post.date)
-            updated = _local(app, post.update) if post.update else published
-            tags = [(str(c), f"{base}{blog_path}/category/") for c in post.category]
-            tags += [(str(t), f"{base}{blog_path}/tag/") for t in post.tags]
-            entries[post.docname] = Entry(
-                url=url,
-                title=_xml_safe(post.title),
-                published=published,
-                updated=max(updated, published),
-                authors=tuple(str(a) for a in post.author) or default_authors,
-                tags=tuple(tags),
-                summary=_xml_safe(summary),
-                content=_xml_safe(content),
-            )
-    return entries
+def _entry(app: Sphinx, post: Post, content: str, summary: str) -> Entry:
+    base = f"{app.config.html_baseurl}{app.config.blog_path}"
+    published = _local(app, post.date)
+    updated = _local(app, post.update) if post.update else published
+    tags = [(str(c), f"{base}/category/") for c in post.category]
+    tags += [(str(t), f"{base}/tag/") for t in post.tags]
+    return Entry(
+        url=page_url(app, post.docname),
+        title=_NOT_XML.sub("", post.title),
+        published=published,
+        updated=max(updated, published),
+        authors=tuple(str(a) for a in post.author) or _feed_authors(app),
+        tags=tuple(tags),
+        summary=_NOT_XML.sub("", summary),
+        content=_NOT_XML.sub("", content),
+    )
 
 
 def _feed_authors(app: Sphinx) -> tuple[str, ...]:
     config = app.config
     keys = config.blog_default_author or []
-    if isinstance(keys, str):
-        keys = [keys]
+    keys = [keys] if isinstance(keys, str) else keys
     names = tuple(config.blog_authors[k][0] for k in keys if k in config.blog_authors)
     return names or (config.author,)
 
 
-def _updated(entries: list[Entry]) -> dt.datetime:
-    """The feed's last change: its most recently published or updated entry."""
-    return max((e.updated for e in entries), default=NO_DATE)
-
-
-def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> FeedGenerator:
+def feedgen_bytes(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> bytes:
+    """Atom or RSS 2.0, written by feedgen."""
     base = app.config.html_baseurl
     home = page_url(app, feed.page)
     fg = FeedGenerator()
@@ -505,15 +263,15 @@ def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> Feed
     # The whole blog's Atom id is the site's address, as ABlog had it: keep it so
     # that readers already subscribed see the same feed.
     fg.id(base if feed.page == app.config.blog_path else home)
-    fg.title(_xml_safe(feed.title))
-    fg.subtitle(_xml_safe(feed.description))
+    fg.title(_NOT_XML.sub("", feed.title))
+    fg.subtitle(_NOT_XML.sub("", feed.description))
     fg.author([{"name": name} for name in _feed_authors(app)])
     fg.link(href=base + feed.path(fmt), rel="self", type=fmt.media_type)
     fg.link(href=home, rel="alternate", type="text/html")  # last: RSS's <link>
     fg.language(app.config.language or "en")
     fg.generator(GENERATOR)
-    updated = _updated(entries)
-    fg.updated(updated)  # also RSS's lastBuildDate: never the build time
+    # The newest entry's last change; also RSS's lastBuildDate: never the build time.
+    fg.updated(max((e.updated for e in entries), default=NO_DATE))
     if entries:
         fg.pubDate(max(e.published for e in entries))
     for entry in entries:
@@ -534,105 +292,74 @@ def _feedgen(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> Feed
         fe.content(entry.content, type="html")
         for name, scheme in entry.tags:
             fe.category(term=name, scheme=scheme, label=name)
-    return fg
+    return fg.atom_str(pretty=True) if fmt is ATOM else fg.rss_str(pretty=True)
 
 
-def atom_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
-    return _feedgen(app, feed, entries, ATOM).atom_str(pretty=True)
-
-
-def rss_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
-    return _feedgen(app, feed, entries, RSS).rss_str(pretty=True)
-
-
-def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry]) -> bytes:
+def json_feed_bytes(app: Sphinx, feed: Feed, entries: list[Entry], fmt: Format) -> bytes:
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
-    base = app.config.html_baseurl
     data: dict[str, Any] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": feed.title,
         "home_page_url": page_url(app, feed.page),
-        "feed_url": base + feed.path(JSON_FEED),
+        "feed_url": app.config.html_baseurl + feed.path(JSON_FEED),
         "description": feed.description,
         "language": app.config.language or "en",
         "authors": [{"name": name} for name in _feed_authors(app)],
         "items": [
-            {
-                "id": e.url,
-                "url": e.url,
-                "title": e.title,
-                "content_html": e.content,
-                "summary": e.summary,
-                "date_published": e.published.isoformat(),
-                "date_modified": e.updated.isoformat(),
-                "authors": [{"name": name} for name in e.authors],
-                "tags": list(dict.fromkeys(name for name, _scheme in e.tags)),
-            }
+            dict(
+                id=e.url,
+                url=e.url,
+                title=e.title,
+                content_html=e.content,
+                summary=e.summary,
+                date_published=e.published.isoformat(),
+                date_modified=e.updated.isoformat(),
+                authors=[{"name": name} for name in e.authors],
+                tags=list(dict.fromkeys(name for name, _scheme in e.tags)),
+            )
             for e in entries
         ],
     }
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-WRITERS = {ATOM: atom_bytes, RSS: rss_bytes, JSON_FEED: json_feed_bytes}
-
-
-def _write_if_changed(path: Path, data: bytes) -> None:
-    try:
-        if path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-
-
 def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
-    """Sphinx ``html-collect-pages``: write every feed (ABlog writes none: ``site.py``)."""
-    if _active(app):
-        write_every_feed(app)
-    return []
+    """Sphinx ``html-collect-pages`` (every page is written by then): write the feeds.
 
-
-def write_every_feed(app: Sphinx) -> None:
-    """Write the feeds' files that changed, and keep what they were made from."""
-    feeds = site_feeds(app)
-    entries = _entries(app, feeds)
-    digests = {docname: entry.digest() for docname, entry in entries.items()}
-    cache = _cache(app)
-    outdir = Path(app.outdir)
+    Kept: each post's HTML and excerpt under its page's stamp; each feed's fingerprint
+    (what it says) and its files' stamps: written again when either differs."""
+    if not _active(app):
+        return []
+    kept = cache_of(app).part("feeds")
+    pages, written = kept.setdefault("posts", {}), kept.setdefault("feeds", {})
+    feeds, entries, digests = site_feeds(app), {}, {}
+    for post in {post.docname: post for feed in feeds for post in feed.posts}.values():
+        page_file = Path(app.builder.get_outfilename(post.docname))
+        page = pages.get(post.docname)
+        if not page or page["stamp"] != _stamp(page_file):  # written again (or changed)
+            html_text = page_text(page_file, page_url(app, post.docname))
+            summary = " ".join(" ".join(n.astext() for n in post.excerpt).split())  # plain text
+            page = {"stamp": _stamp(page_file), "html": html_text, "summary": summary}
+            pages[post.docname] = page
+        entries[post.docname] = entry = _entry(app, post, page["html"], page["summary"])
+        digests[post.docname] = hashlib.sha256(repr(entry).encode()).hexdigest()
     for feed in feeds:
-        feed_entries = [entries[post.docname] for post in feed.posts]
-        files = [outdir / feed.path(fmt) for fmt in FORMATS]
-        fingerprint = _fingerprint(app, feed, [digests[post.docname] for post in feed.posts])
-        if cache.feed_is_current(feed.page, fingerprint, files):
+        files = [Path(app.outdir, feed.path(fmt)) for fmt in FORMATS]
+        said = [feed.title, feed.description, [digests[post.docname] for post in feed.posts]]
+        fingerprint = hashlib.sha256(json.dumps(said).encode()).hexdigest()
+        if written.get(feed.page) == [fingerprint, [_stamp(f) for f in files]]:
             continue  # a no-change rebuild: the same bytes are there already
         for fmt, path in zip(FORMATS, files, strict=True):
-            _write_if_changed(path, WRITERS[fmt](app, feed, feed_entries))
-        cache.put_feed(feed.page, fingerprint, files)
-    cache.forget_all_but(
-        posts=set(app.config.matched_blog_posts) | set(entries),
-        feeds={feed.page for feed in feeds},
-    )
-
-
-def _fingerprint(app: Sphinx, feed: Feed, entry_digests: list[str]) -> str:
-    """Everything a feed's three files are made from, this code included."""
-    config = app.config
-    fields = [_code_digest(), config.html_baseurl, config.language, list(_feed_authors(app))]
-    fields += [feed.page, feed.title, feed.description, entry_digests]
-    return hashlib.sha256(json.dumps(fields).encode()).hexdigest()
-
-
-@functools.cache
-def _code_digest() -> str:
-    """This module's source and the versions of the libraries that write the files."""
-    digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(f"{feedgen.version.version_str} {lxml.etree.LXML_VERSION}".encode())
-    return digest.hexdigest()
-
-
-# -- Telling readers ------------------------------------------------------------
+            writer = json_feed_bytes if fmt is JSON_FEED else feedgen_bytes
+            data = writer(app, feed, [entries[post.docname] for post in feed.posts], fmt)
+            if _stamp(path) is None or path.read_bytes() != data:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        written[feed.page] = [fingerprint, [_stamp(f) for f in files]]
+    for table, now in ((pages, entries), (written, {feed.page for feed in feeds})):
+        for gone in set(table) - set(now):
+            del table[gone]
+    return []
 
 
 def add_feed_links(
@@ -654,28 +381,20 @@ class feed_addresses(nodes.General, nodes.Element):
 
 
 class FeedAddresses(Directive):
-    """``{feed-addresses}``: the whole blog's feed addresses, in full, to copy.
-
-    Filled in when the page is written, so that the addresses follow the site's
-    address (``html_baseurl`` or ``SITE_URL``) of that build.
-    """
-
-    has_content = False
+    """``{feed-addresses}``: the blog's feed addresses in full, for this build's address."""
 
     def run(self) -> list[nodes.Node]:
         return [feed_addresses()]
 
 
 def resolve_feed_addresses(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """Sphinx ``doctree-resolved``: the ``{feed-addresses}`` list for this build's address."""
     for node in list(doctree.findall(feed_addresses)):
         items = nodes.bullet_list(classes=["feed-addresses"])
-        base = app.config.html_baseurl
         for fmt in FORMATS:
-            url = f"{base}{app.config.blog_path}/{fmt.filename}"
+            url = f"{app.config.html_baseurl}{app.config.blog_path}/{fmt.filename}"
             label = f"{fmt.label} (recommended)" if fmt is ATOM else fmt.label
-            para = nodes.paragraph()
-            para += nodes.strong(label, label)
-            para += nodes.Text(": ")
-            para += nodes.reference(url, url, refuri=url, classes=["feed-address"])
+            link = nodes.reference(url, url, refuri=url, classes=["feed-address"])
+            para = nodes.paragraph("", "", nodes.strong(label, label), nodes.Text(": "), link)
             items += nodes.list_item("", para)
         node.replace_self(items)

@@ -14,7 +14,6 @@ import email.utils
 import functools
 import html
 import http.server
-import io
 import json
 import os
 import pickle
@@ -28,15 +27,13 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-import ablog.blog
 import feedparser
+import lxml.html
 import pytest
 import time_machine
 from bs4 import BeautifulSoup
-from conftest import ROOTS, BuiltSite, build_site
+from conftest import ROOTS, BuiltSite, build_site, run_sphinx
 from lxml import etree
-from sphinx.application import Sphinx
-from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from healedheart import cache, feeds
 
@@ -352,7 +349,8 @@ def test_feed_html_makes_every_kind_of_url_absolute() -> None:
         '<p><a href="#x">x</a> <a href="mailto:a@b.c">mail</a> <!-- a comment -->'
         '<img src="../../_images/a.png" srcset="../a.png 1x, b.png 2x"></p></section>'
     )
-    out = feeds.feed_html(body, "https://site.example/posts/2025/p/")
+    root = lxml.html.fragment_fromstring(body, create_parent="article")
+    out = feeds.feed_html(root, "https://site.example/posts/2025/p/")
     assert out == (
         '<section id="t"><p><a href="https://site.example/posts/2025/p/#x">x</a> '
         '<a href="mailto:a@b.c">mail</a> <!-- a comment -->'
@@ -534,56 +532,41 @@ def test_the_subscribe_page_gives_the_full_addresses_of_this_builds_site(make_si
     assert items[0]["id"] == "https://other.example/posts/2025/spring/"
 
 
-# -- Speed: each post's HTML once per build, none on a no-change rebuild --------------
+# -- Speed: each post page read once when written, not at all when nothing changed ----
 
 
-def _incremental_build(srcdir: Path, outdir: Path) -> None:
+def _incremental_build(srcdir: Path, outdir: Path, parallel: int = 0) -> None:
     """Build as `sphinx-build` does without -E: reuse the saved environment."""
-    ablog.blog.Blog._dict.clear()
-    warnings = io.StringIO()
-    with patch_docutils(srcdir), docutils_namespace():
-        app = Sphinx(
-            srcdir=srcdir,
-            confdir=srcdir,
-            outdir=outdir,
-            doctreedir=outdir.parent / (outdir.name + "-doctrees"),
-            buildername="dirhtml",
-            status=None,
-            warning=warnings,
-            warningiserror=True,
-        )
-        app.build()
-    ablog.blog.Blog._dict.clear()
-    assert app.statuscode == 0, warnings.getvalue()
+    doctrees = outdir.parent / (outdir.name + "-doctrees")
+    app, _status, warnings = run_sphinx(
+        srcdir, outdir, doctrees, fresh=False, strict=True, parallel=parallel
+    )
+    assert app.statuscode == 0, warnings
 
 
-def test_each_post_is_rendered_once_per_build_and_not_at_all_when_nothing_changed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def pages_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The post pages the feeds read back, in order (each URL, from ``page_text``)."""
+    read: list[str] = []
+    original = feeds.page_text
+    monkeypatch.setattr(feeds, "page_text", lambda f, u: read.append(u) or original(f, u))
+    return read
+
+
+def test_each_post_page_is_read_once_per_build_and_not_at_all_when_nothing_changed(
+    tmp_path: Path, pages_read: list[str]
 ) -> None:
-    calls = {"feed_html": 0, "render_page_body": 0}
-
-    def counting(name: str):
-        original = getattr(feeds, name)
-
-        def wrapper(*args, **kwargs):
-            calls[name] += 1
-            return original(*args, **kwargs)
-
-        return wrapper
-
-    for name in calls:
-        monkeypatch.setattr(feeds, name, counting(name))
     src, out = tmp_path / "src", tmp_path / "html"
     shutil.copytree(ROOT, src)
 
-    _incremental_build(src, out)  # first build: every page written, each captured once
-    assert calls == {"feed_html": 3, "render_page_body": 0}
+    _incremental_build(src, out)  # first build: every page written, each read once
+    assert sorted(pages_read) == sorted(url(d) for d in (AUTUMN, WINTER, SPRING))
     first = feed_bytes(out)
 
-    calls.update(feed_html=0, render_page_body=0)
+    pages_read.clear()
     stamps = feed_stamps(out)
-    _incremental_build(src, out)  # nothing changed: nothing rendered, nothing written
-    assert calls == {"feed_html": 0, "render_page_body": 0}
+    _incremental_build(src, out)  # nothing changed: nothing read, nothing written
+    assert pages_read == []
     assert feed_bytes(out) == first
     assert feed_stamps(out) == stamps
 
@@ -591,17 +574,15 @@ def test_each_post_is_rendered_once_per_build_and_not_at_all_when_nothing_change
     _incremental_build(src, out)
     assert feed_bytes(out) == first
 
-    # Without the cache (or with a page written where we could not see it), a post
-    # is rendered from its doctree: once, and to the same HTML as its page.
+    # Without the cache, every post page is read again: the same feeds.
     (tmp_path / "html-doctrees" / cache.FILE).unlink()
-    calls.update(feed_html=0, render_page_body=0)
     _incremental_build(src, out)
-    assert calls == {"feed_html": 3, "render_page_body": 3}
+    assert len(pages_read) == 3
     assert feed_bytes(out) == first
 
 
-def test_a_post_page_rewritten_behind_the_caches_back_is_rendered_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_post_page_rewritten_behind_the_caches_back_is_read_again(
+    tmp_path: Path, pages_read: list[str]
 ) -> None:
     src, out = tmp_path / "src", tmp_path / "html"
     shutil.copytree(ROOT, src)
@@ -615,14 +596,17 @@ def test_a_post_page_rewritten_behind_the_caches_back_is_rendered_again(
     page = out / "posts/2025/spring/index.html"
     page.write_text(page.read_text("utf-8") + "\n", "utf-8")
 
-    rendered = []
-    original = feeds.render_page_body
-    monkeypatch.setattr(
-        feeds, "render_page_body", lambda app, d: rendered.append(d) or original(app, d)
-    )
+    pages_read.clear()
     _incremental_build(src, out)
-    assert rendered == [SPRING]
+    assert pages_read == [url(SPRING)]
     assert feed_bytes(out) == first
+
+
+def test_a_parallel_build_writes_the_same_feeds(site: BuiltSite, tmp_path: Path) -> None:
+    # Post pages written by -j writer processes are read back all the same.
+    shutil.copytree(ROOT, tmp_path / "src")
+    _incremental_build(tmp_path / "src", tmp_path / "html", parallel=2)
+    assert feed_bytes(tmp_path / "html") == feed_bytes(site.outdir)
 
 
 def test_an_incremental_build_after_an_edit_rewrites_only_the_feeds_of_that_post(
