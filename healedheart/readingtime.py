@@ -1,9 +1,5 @@
-"""How long a post takes to read: "6 min read", under its title and in post lists.
-
-Counted once per post, when Sphinx reads it (``doctree-read``), from the words a
-reader sees (not the title, code or comments), and kept in the environment, so
-lists and pages written later need not count again. Templates ask for it with
-``reading_minutes(docname)``, a template global.
+"""How long a post takes to read ("6 min read"): counted once, as the post is read,
+kept in the environment; templates call ``reading_minutes(docname)``.
 """
 
 from __future__ import annotations

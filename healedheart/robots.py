@@ -1,10 +1,7 @@
-"""What search engines may index: ``robots.txt``, and ``noindex`` on pages that are not content.
+"""``robots.txt`` naming the sitemap, and ``noindex`` on pages that are not content.
 
-``robots.txt`` allows everything and names the sitemap's absolute address. Pages a
-search engine should not list (the 404 page, and in the preview drafts and
-scheduled posts) say so with ``<meta name="robots" content="noindex">``; Sphinx's
-search page already does. Nothing is hidden with ``Disallow``: a crawler that may
-not fetch a page cannot see its ``noindex`` either.
+Nothing is hidden with ``Disallow``: a crawler that may not fetch a page cannot
+see its ``noindex`` either.
 """
 
 from __future__ import annotations
