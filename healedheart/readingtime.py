@@ -50,9 +50,7 @@ def count_words(doctree: nodes.Node) -> int:
 
 
 def _store(env: BuildEnvironment) -> dict[str, int]:
-    if not hasattr(env, "healedheart_reading_minutes"):
-        env.healedheart_reading_minutes = {}  # type: ignore[attr-defined]
-    return env.healedheart_reading_minutes  # type: ignore[attr-defined]
+    return env.__dict__.setdefault("healedheart_reading_minutes", {})
 
 
 def record(app: Sphinx, doctree: nodes.document) -> None:
