@@ -129,8 +129,5 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
             lastmod.text = day.isoformat()
     # In the order of the addresses: sphinx-sitemap lists pages as they were
     # written, which in a -j build is the order the writers happened to finish in.
-    urls = root.findall(f"{{{NS}}}url")
-    for url in urls:
-        root.remove(url)
-    root.extend(sorted(urls, key=lambda url: url.findtext(f"{{{NS}}}loc", "")))
+    root[:] = sorted(root, key=lambda url: url.findtext(f"{{{NS}}}loc", ""))
     tree.write(filename, xml_declaration=True, encoding="utf-8", method="xml")
