@@ -1,9 +1,5 @@
-"""The blog's commands: ``python -m healedheart check`` and ``python -m healedheart new``.
-
-The author runs them through nox (``nox -s check``, ``nox -s new -- "Title"``).
-Whatever happens, they print sentences, never a Python traceback: exit status 0
-when all is well, 1 when posts need fixing (or a post could not be created), 2
-when the command itself could not run.
+"""``python -m healedheart check`` and ``new`` (``nox -s check``, ``nox -s new``): sentences,
+never a traceback; exit 0 when all is well, 1 when posts need fixing, 2 when it could not run.
 """
 
 from __future__ import annotations

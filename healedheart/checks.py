@@ -1,16 +1,8 @@
 """Checking every post before the site is built, and saying plainly what to fix.
 
-``python -m healedheart check`` (``nox -s check``, the pre-commit hook) runs these
-checks, and so does every Sphinx build, when the configuration is read
-(:func:`check_before_build`): a post that would crash ABlog (no title), vanish
-silently (no date, a date that is not a date) or be published by mistake
-(``draft: "yes please"``) fails the build with the same sentences, and is left out
-before anything is read.
-
-Each problem is a :class:`~healedheart.frontmatter.Problem`: the file, the line,
-what is wrong and how to fix it. The checks read the files only: the front matter
-with PyYAML, the text with markdown-it-py (MyST's markdown parser) and MyST's own
-reading of a directive's options.
+Run by ``python -m healedheart check`` and at the start of every build
+(:func:`check_before_build`), with the same sentences. The files are only read:
+front matter with PyYAML, text with markdown-it-py, directives as MyST reads them.
 """
 
 from __future__ import annotations
@@ -24,7 +16,6 @@ import hashlib
 import os
 import posixpath
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import ablog.blog
 import yaml
 from ablog.post import PostDirective
 from docutils.parsers.rst.directives.misc import TestDirective
@@ -44,8 +36,6 @@ from myst_parser.parsers.directives import parse_directive_text
 
 from . import cache, frontmatter, publishing, state
 from .frontmatter import Problem
-
-#: Where a build remembers each post's own checks, in its doctrees folder.
 
 #: Every setting a post can have, with an example for the messages. A new setting
 #: read by the extension goes here too, or `check` calls it unknown (and the
@@ -184,11 +174,8 @@ class Report:
 
     posts: int
     problems: list[Problem]
-    #: Problems that can neither crash the build nor lose or garble a post (a
-    #: missing image, a tag spelt two ways, a misspelt setting): the preview warns
-    #: and shows the post; the public build reads the post but still fails.
-    #: The others (no title, a date that is not one...) leave the post out of
-    #: every build.
+    #: Problems that can neither crash the build nor lose or garble a post: the
+    #: preview only warns. The others leave the post out of every build.
     minor: set[Problem] = field(default_factory=set)
 
     @property
@@ -500,12 +487,8 @@ def _check_post(rel: str, data: bytes, today: dt.date) -> tuple[Post, list[Probl
 # -- The site as a whole -------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4096)
-def slugify(name: str) -> str:
-    """ABlog's slug for a tag, category or author name: the last part of its URL."""
-    text = unicodedata.normalize("NFKD", str(name))
-    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
-    return re.sub(r"[-\s]+", "-", text)
+#: ABlog's slug for a tag, category or author name: the last part of its URL.
+slugify = functools.lru_cache(maxsize=4096)(ablog.blog.slugify)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -629,11 +612,8 @@ def site_pages(root: Path, settings: Settings) -> list[str]:
 
 
 def _file_finder(root: Path) -> Callable[[str], str | None]:
-    """``find(path)``: the file at ``path`` as saved, maybe with other capitals, or None.
-
-    On a Mac or Windows, "Tree.JPG" opens "tree.jpg"; on the web server it does
-    not. Comparing with the folders' listings makes ``check`` agree with the server.
-    """
+    """``find(path)``: the file at ``path`` as saved, maybe with other capitals, or None
+    (on a Mac "Tree.JPG" opens "tree.jpg"; on the web server it does not)."""
 
     @functools.cache
     def listing(folder: str) -> list[str]:
@@ -700,10 +680,7 @@ def _link_problems(
 
 
 def _resolve(target: str, start: str) -> str | None:
-    """The path a link from the file ``start`` points to, relative to the site's folder.
-
-    None if it points outside the site's folder.
-    """
+    """Where a link from the file ``start`` points, from the site's folder (None: outside it)."""
     target = target.removeprefix("project:").removeprefix("path:")
     target = target.split("#", 1)[0].split("?", 1)[0]
     if target.startswith("/"):
@@ -774,14 +751,8 @@ def _unpublished_target(post: Post, link: Link, target: Post, today: dt.date) ->
 def _check_posts(
     files: list[tuple[str, bytes]], today: dt.date, kept: dict[str, Any] | None
 ) -> list[tuple[Post, list[Problem], list[Problem]]]:
-    """Each post's own checks, in order; with ``kept``, remembered between runs.
-
-    A build runs the checks before every rebuild, and a preview's rebuild at 1000
-    posts should take a second: checking every post takes a third of that, so a
-    post whose bytes are unchanged since the last build on the same day (a
-    scheduled post becomes due) keeps its verdict. ``kept`` is the checks' part of
-    the build's cache (``healedheart.cache``), forgotten when the code changes.
-    """
+    """Each post's own checks, in order; with ``kept`` (the checks' part of
+    ``healedheart.cache``), a post's verdict is kept while its bytes and the day are."""
     old: dict[tuple[str, bytes], Any] = {}
     if kept is not None and kept.get("today") == today.isoformat():
         old = kept.get("verdicts", {})
@@ -803,11 +774,7 @@ def check_site(
     paths: list[Path] | None = None,
     kept: dict[str, Any] | None = None,
 ) -> Report:
-    """Check every post of the site at ``root``; return every problem found.
-
-    ``paths``: the post files, if already listed (``publishing.post_paths``).
-    ``kept``: where to remember each post's own checks between runs (``_check_posts``).
-    """
+    """Check every post of the site at ``root`` (``paths``: the post files, if listed)."""
     root = root.resolve()
     today = publishing.today(settings.timezone, settings.today)
     if paths is None:
@@ -849,13 +816,9 @@ def format_report(report: Report) -> str:
 def check_before_build(app: Any, config: Any) -> None:
     """Sphinx ``config-inited``: a build never publishes, or crashes on, a bad post.
 
-    Every problem is logged as an error, in the same words as ``check``, and the
-    build ends "with problems" (exit status 1), never "succeeded". A post with a
-    serious problem (no title, a date that is not a date...) is left out, so that
-    ABlog cannot crash on it. (Raising an exception here would make sphinx-build
-    print its crash report, traceback and all.) The preview (``blog_preview``)
-    only warns about the minor problems (see :attr:`Report.minor`), so that it
-    keeps working while a post is being written.
+    Problems are logged (no exception: sphinx-build would print a traceback), the
+    build ends with status 1, and a post with a serious problem is left out; the
+    preview only warns about minor ones.
     """
     from sphinx.util import logging
 

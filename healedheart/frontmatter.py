@@ -1,9 +1,6 @@
-"""Reading a post's front matter, with the line of every key.
-
-MyST hands front matter to docutils as strings, and ABlog then misreads some of
-them (a YAML list for ``category`` becomes a category named ``["A"``;
-``nocomments: true`` crashes it). We read the YAML ourselves, so that errors can
-name the line, and hand ABlog the values in the form it understands.
+"""Reading a post's front matter, with the line of every key (for errors), and
+handing ABlog the values as it understands them (it misreads a YAML list for
+``category`` and crashes on ``nocomments: true``).
 """
 
 from __future__ import annotations
@@ -63,12 +60,8 @@ class FrontMatter:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """YAML's safe loader, except that an impossible date (``2025-02-30``) stays text.
-
-    PyYAML raises a bare ``ValueError`` for it; as text, the post checks can say
-    what is wrong with it, on its line. libyaml's parser when PyYAML has it: the
-    checks read a thousand posts' front matter in a few hundredths of a second.
-    """
+    """YAML's safe loader (libyaml's when there), but an impossible date (``2025-02-30``)
+    stays text, for the checks to explain, where PyYAML raises a bare ValueError."""
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
         try:
@@ -127,13 +120,8 @@ def parse(text: str, path: str) -> FrontMatter:
 
 
 def read(path: Path, display: str | None = None) -> FrontMatter:
-    """Read the front matter of the post file at ``path``.
-
-    A build reads each post's front matter more than once (its status before
-    Sphinx starts, its dates for the sitemap): the same bytes are parsed once per
-    process, or not at all when the checks remembered them from the previous
-    build (``remember``). Callers must not change what is returned.
-    """
+    """Read the front matter of the post file at ``path``: the same bytes are parsed
+    once per process (``remember``); callers must not change what is returned."""
     shown = display or str(path)
     data = path.read_bytes()
     return _parsed.get((data, shown)) or remember(data, shown, parse(decode(data, shown), shown))
@@ -170,7 +158,7 @@ def as_list(value: Any) -> list[str]:
     """``tags``, ``category`` and ``author`` may be a YAML list or a comma string."""
     if value is None:
         return []
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     return [part.strip() for part in str(value).split(",") if part.strip()]
 
@@ -181,12 +169,10 @@ def as_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
+    try:
+        return dt.date.fromisoformat(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 # Keys ABlog reads that must reach it as comma-separated strings.
@@ -196,10 +182,8 @@ _OURS = ("draft", "updated", "nocomments", "exclude")
 
 
 class NormaliseForABlog(SphinxTransform):
-    """Rewrite a post's docinfo so that ABlog reads what the author wrote.
-
-    Runs before ABlog's ``CheckFrontMatter`` (priority 800).
-    """
+    """Rewrite a post's docinfo so that ABlog reads what the author wrote (before
+    ABlog's ``CheckFrontMatter``, 800)."""
 
     default_priority = 790
 
@@ -231,11 +215,11 @@ class NormaliseForABlog(SphinxTransform):
 
 def _author_keys(blog_authors: dict[str, tuple[str, str | None]]) -> dict[str, str]:
     """Map an author's key or full name (any case) to ABlog's key for them."""
-    keys = {}
-    for key, (name, _link) in blog_authors.items():
-        keys[key.casefold()] = key
-        keys[name.casefold()] = key
-    return keys
+    return {
+        alias.casefold(): key
+        for key, (name, _link) in blog_authors.items()
+        for alias in (name, key)
+    }
 
 
 def _key_of(node: nodes.Node) -> str | None:

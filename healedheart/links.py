@@ -1,8 +1,5 @@
-"""Links to other websites: they open normally, with ``rel="noopener"``.
-
-No ``target="_blank"``: a reader's back button keeps working. ``noopener`` means a
-page the reader follows a link to can never script this one (``window.opener``).
-"""
+"""Links to other websites get ``rel="noopener"`` (no ``window.opener``), and no
+``target="_blank"``, so that the back button keeps working."""
 
 from __future__ import annotations
 

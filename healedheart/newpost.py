@@ -1,9 +1,5 @@
-"""Starting a new post: ``python -m healedheart new "Title" --tags a,b --category C``.
-
-Creates ``posts/<year>/<slug>.md`` as a draft, with its settings filled in, the
-title and a line of guidance; never overwrites a file. The result passes
-``check`` and builds.
-"""
+"""Starting a new post: ``python -m healedheart new "Title" --tags a,b --category C``
+writes ``posts/<year>/<slug>.md``, a draft that passes ``check``; never overwrites."""
 
 from __future__ import annotations
 
@@ -43,11 +39,8 @@ class Created:
 
 
 def slugify(title: str) -> str:
-    """A readable, safe file name for a title: "Café à la mode" -> "cafe-a-la-mode".
-
-    Accents are folded, punctuation dropped, and a long title is cut at a word
-    boundary to at most 60 characters. A title with no letters gives "untitled".
-    """
+    """A readable, safe file name for a title: "Café à la mode" -> "cafe-a-la-mode",
+    cut at a word to at most 60 characters; "untitled" if it has no letters."""
     text = unicodedata.normalize("NFKD", title.translate(_LETTERS))
     text = text.encode("ascii", "ignore").decode("ascii").lower()
     words = re.findall(r"[a-z0-9]+", text)

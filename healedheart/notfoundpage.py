@@ -1,14 +1,5 @@
-"""The 404 page: styled and with working links at any depth of address.
-
-sphinx-notfound-page renders the page with every link and asset starting from the
-site's root path (``notfound_urls_prefix``), so the page works wherever a host
-serves it: ``/no/such/deep/page/`` as well as ``/404.html``. The prefix is the path
-of the site's one address (``html_baseurl``), so a fork under
-``https://someone.github.io/blog/`` gets ``/blog/``.
-
-The dirhtml builder writes the page as ``404/index.html``; static hosts (GitHub
-Pages, Netlify, Cloudflare Pages) look for ``404.html`` at the top, so it is moved
-there. The page has no canonical link and is ``noindex`` (``robots``).
+"""The 404 page (sphinx-notfound-page): links from the path of ``html_baseurl``, so
+that it works at any depth of address, and moved to ``/404.html``, where hosts look.
 """
 
 from __future__ import annotations
@@ -52,7 +43,7 @@ def adjust_context(
     context["pathto"] = pathto
     # Sphinx's scripts read <html data-content_root>: relative, it would break
     # on /no/such/deep/page/.
-    context["content_root"] = app.config.notfound_urls_prefix
+    context["content_root"] = prefix
 
 
 def move_to_top(app: Sphinx, exception: Exception | None) -> None:

@@ -1,9 +1,5 @@
-"""What a post page shows around the author's text.
-
-Under the title: the date, author, category and tags (``blog/post-header.html``),
-and in the preview a "Draft" or "Scheduled" notice. In Furo's footer: the previous
-(older) and next (newer) post, where Furo shows previous/next pages.
-"""
+"""A post page's header under its title (``blog/post-header.html``), and the older
+and newer post in Furo's footer."""
 
 from __future__ import annotations
 

@@ -1,11 +1,8 @@
 """Which posts are published, and keeping the others out of the site.
 
-A post is a *draft* when its front matter says ``draft: true``, and *scheduled*
-when its date is after today in the author's time zone (``blog_timezone``).
-The deployed build never reads either: they are added to ``exclude_patterns``
-before Sphinx looks for documents, so no page, list, feed, sitemap entry or
-search-index entry can mention them. The preview (``blog_preview = True``)
-reads them and marks them "Draft" or "Scheduled for <date>".
+A post is a draft (``draft: true``) or scheduled (dated after today in
+``blog_timezone``); the deployed build adds both to ``exclude_patterns``, so
+nothing can mention them. The preview (``blog_preview``) reads and marks them.
 """
 
 from __future__ import annotations
@@ -75,29 +72,14 @@ def post_paths(srcdir: Path, patterns: list[str] | str) -> list[Path]:
 
 
 def relative_names(paths: Iterable[Path], root: Path) -> list[str]:
-    """Each of ``paths`` (files under ``root``) relative to it, '/'-separated.
-
-    As ``path.relative_to(root).as_posix()``, without making new paths: a build
-    asks this of every post, several times.
-    """
-    prefix = os.path.join(os.fspath(root), "")
-    names = []
-    for path in paths:
-        name = os.fspath(path)
-        if name.startswith(prefix):
-            names.append(name[len(prefix) :].replace(os.sep, "/"))
-        else:
-            names.append(path.relative_to(root).as_posix())
-    return names
+    """Each of ``paths`` (files under ``root``) relative to it, '/'-separated."""
+    return [path.relative_to(root).as_posix() for path in paths]
 
 
 def statuses(
     srcdir: Path, patterns: list[str] | str, on: dt.date, paths: list[Path] | None = None
 ) -> tuple[list[PostStatus], list[frontmatter.Problem]]:
-    """The status of every readable post, and the problems of the posts that are not.
-
-    ``paths``: the post files under ``srcdir``, if already listed (``post_paths``).
-    """
+    """The status of every readable post (``paths``: if listed), and the problems of the others."""
     result, problems = [], []
     if paths is None:
         paths = post_paths(srcdir, patterns)
@@ -107,26 +89,19 @@ def statuses(
         except frontmatter.PostError as exc:
             problems.extend(exc.problems)
             continue
-        date = frontmatter.as_date(matter.fields.get("date"))
-        updated = frontmatter.as_date(matter.fields.get("updated"))
-        status = PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date, updated)
-        result.append(status)
+        date, updated = (frontmatter.as_date(matter.fields.get(k)) for k in ("date", "updated"))
+        result.append(PostStatus(rel.removesuffix(".md"), rel, classify(matter, on), date, updated))
     return result, problems
 
 
 def published_posts(app: Sphinx, posts: Iterable[Any]) -> list[Any]:
-    """ABlog's ``posts`` less drafts and scheduled posts, in their order.
-
-    ABlog knows only dates; in the preview it would count a past-dated
-    ``draft: true`` post as published, so the statuses recorded here decide too.
-    """
+    """ABlog's ``posts`` less drafts and scheduled posts (ABlog knows only dates)."""
     statuses = state.of(app).statuses
-    kept = []
-    for post in posts:
-        status = statuses.get(post.docname)
-        if post.published and post.date and (status is None or status.published):
-            kept.append(post)
-    return kept
+    return [
+        post
+        for post in posts
+        if post.published and post.date and getattr(statuses.get(post.docname), "published", True)
+    ]
 
 
 def escape_glob(path: str) -> str:
@@ -158,12 +133,8 @@ def exclude_unpublished(app: Sphinx, config: Config) -> None:
 
 
 def file_drafts_as_drafts(app: Sphinx, doctree: object) -> None:
-    """In the preview, have ABlog file a ``draft: true`` post under Drafts.
-
-    ABlog decides by the date alone, so a draft dated in the past would be listed,
-    counted and fed as published. Runs after ABlog's ``process_posts`` has
-    recorded the post; without a date, ABlog treats the post as a draft.
-    """
+    """In the preview, have ABlog file a ``draft: true`` post under Drafts (it goes by
+    the date alone, and an undated post is a draft to it)."""
     status = state.of(app).statuses.get(app.env.docname)
     if status is None or status.state != DRAFT:
         return

@@ -1,9 +1,5 @@
-"""How long a post takes to read: "6 min read", under its title and in post lists.
-
-Counted once per post, when Sphinx reads it (``doctree-read``), from the words a
-reader sees (not the title, code or comments), and kept in the environment, so
-lists and pages written later need not count again. Templates ask for it with
-``reading_minutes(docname)``, a template global.
+"""How long a post takes to read ("6 min read"): counted once, as the post is read,
+kept in the environment; templates call ``reading_minutes(docname)``.
 """
 
 from __future__ import annotations
@@ -54,9 +50,7 @@ def count_words(doctree: nodes.Node) -> int:
 
 
 def _store(env: BuildEnvironment) -> dict[str, int]:
-    if not hasattr(env, "healedheart_reading_minutes"):
-        env.healedheart_reading_minutes = {}  # type: ignore[attr-defined]
-    return env.healedheart_reading_minutes  # type: ignore[attr-defined]
+    return env.__dict__.setdefault("healedheart_reading_minutes", {})
 
 
 def record(app: Sphinx, doctree: nodes.document) -> None:

@@ -1,22 +1,6 @@
-"""Old addresses that still work: one mapping, ``redirects`` in conf.py.
-
-Each entry maps an old path (the old site's, or a post's before it was renamed) to
-a page of this site, given as its file's path without ``.md`` (or ``blog`` for the
-list of all posts)::
-
-    redirects = {
-        "/blog.html": "blog",
-        "/posts/2025/old-name/": "posts/2025/new-name",
-    }
-
-Each old path gets a small page that sends the reader on at once (a meta refresh),
-with a visible link for anyone whose browser does not follow it, a canonical link
-to the new page, and ``noindex``. A path ending in ``.html`` becomes that file; any
-other path becomes a folder with an ``index.html``, which static hosts serve both
-with and without the final slash. Like every other page, it links the site's icon
-(``html_favicon``): without that link a browser asks for ``/favicon.ico``, which
-the site does not have, and gets a 404 on its way to the new page.
-docs/redirects.md explains it for the author.
+"""Old addresses that still work: ``redirects`` in conf.py maps an old path to a page
+(``{"/blog.html": "blog"}``), and each old path gets a small refresh page
+(``old.html``, or ``old/index.html``). docs/redirects.md explains it for the author.
 """
 
 from __future__ import annotations
@@ -105,9 +89,8 @@ def _title_of(app: Sphinx, docname: str) -> str:
 
 
 def _icon_url(config: Config, site_path: str) -> str | None:
-    """The site's icon as Sphinx links it on the other pages (a web address as it is,
-    else the file's name in ``_static``), but from the site's root path, like the
-    target: the page may be served at "/old" as well as "/old/"."""
+    """The site's icon from the site's root path (else the browser asks for a missing
+    /favicon.ico on its way): the page may be served at "/old" as well as "/old/"."""
     icon = config.html_favicon
     if not icon:
         return None

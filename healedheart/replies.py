@@ -1,8 +1,4 @@
-"""Private replies, not public comments: a "Reply by email" link under each post.
-
-Shown only when the author has set ``blog_reply_email`` in conf.py; with it empty,
-posts end with nothing. Why email and not comments: docs/replies.md.
-"""
+"""A "Reply by email" link under each post when ``blog_reply_email`` is set (docs/replies.md)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The site's public address.
-
-It is set once, as ``html_baseurl`` in conf.py. A fork deploying under another
-address sets the ``SITE_URL`` environment variable instead of editing conf.py.
-ABlog's feeds and sphinx-sitemap both read the result.
-"""
+"""The site's public address: ``html_baseurl`` in conf.py, or ``SITE_URL`` (a fork)."""
 
 from __future__ import annotations
 

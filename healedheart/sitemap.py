@@ -1,13 +1,8 @@
 """sitemap.xml lists the public pages only, each post with the day it last changed.
 
-sphinx-sitemap lists every page it sees written. Here, before it starts, the pages
-that are not content are added to ``sitemap_excludes`` (the 404 page; in the
-preview, drafts and scheduled posts), and after it has written the file, the pages
-are put in the order of their addresses (a ``-j`` build writes them in any order), any page
-marked ``noindex`` is dropped (search engines must not be sent to a page that
-asks not to be listed) and each post gets ``<lastmod>``: its ``updated:`` date, or
-else its ``date:``, from the front matter (never the build time). A list page (all
-posts, a tag, a year...) gets the latest ``<lastmod>`` of the posts it lists.
+After sphinx-sitemap: ``noindex`` pages dropped, pages in the order of their
+addresses, ``<lastmod>`` from a post's ``updated:`` or ``date:`` (never the build
+time), and on a list page the newest of its posts'.
 """
 
 from __future__ import annotations
@@ -39,11 +34,8 @@ def exclude_non_public(app: Sphinx, config: Config) -> None:
 
 
 def remember_previous(app: Sphinx) -> None:
-    """Sphinx ``builder-inited``: the addresses the last build's sitemap listed.
-
-    sphinx-sitemap lists only the pages a build writes; a rebuild that leaves a
-    page as it was (``freshness``) must still list it (``refine``).
-    """
+    """Sphinx ``builder-inited``: the last sitemap's addresses, for pages a rebuild
+    leaves as they were (sphinx-sitemap lists only the pages a build writes)."""
     path = Path(app.outdir) / (getattr(app.config, "sitemap_filename", None) or "sitemap.xml")
     try:
         root = ElementTree.parse(path).getroot()
@@ -61,19 +53,9 @@ def _file_for(outdir: Path, base_url: str, loc: str) -> Path | None:
     return path
 
 
-def _head(page: Path) -> bytes:
-    """The page's ``<head>`` (where a robots meta tag counts), without reading it all."""
-    with page.open("rb") as file:
-        data = file.read(32768)
-        if b"</head>" not in data:
-            data += file.read()
-    end = data.find(b"</head>")
-    return data[: end if end >= 0 else len(data)]
-
-
 def _noindex(page: Path) -> bool:
-    """Whether the page asks search engines not to list it (a robots meta tag)."""
-    head = _head(page)
+    """Whether the page's ``<head>`` asks search engines not to list it."""
+    head = page.read_bytes().partition(b"</head>")[0]
     if b"noindex" not in head.lower():  # most pages: no need to read it as text
         return False
     return _NOINDEX.search(head.decode("utf-8", errors="replace")) is not None
@@ -91,22 +73,19 @@ def last_changes(app: Sphinx) -> dict[str, dt.date]:
 
     changes: dict[str, dt.date] = {}
     for post in publishing.published_posts(app, blog.posts):
-        dates = social.post_dates(app, post.docname)
-        if dates:
+        if dates := social.post_dates(app, post.docname):
             changes[url(post.docname)] = dates[1]
 
     def newest(posts) -> dt.date | None:
         days = [d for d in (changes.get(url(p.docname)) for p in posts) if d]
         return max(days) if days else None
 
-    everything = newest(blog.posts)
-    if everything:
+    if everything := newest(blog.posts):
         changes[url(blog.posts.docname)] = everything
     for catalog in (blog.archive, blog.tags, blog.category, blog.author):
         days = []
         for collection in catalog:
-            day = newest(collection)
-            if day:
+            if day := newest(collection):
                 changes[url(collection.docname)] = day
                 days.append(day)
         if days:
@@ -150,8 +129,5 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
             lastmod.text = day.isoformat()
     # In the order of the addresses: sphinx-sitemap lists pages as they were
     # written, which in a -j build is the order the writers happened to finish in.
-    urls = root.findall(f"{{{NS}}}url")
-    for url in urls:
-        root.remove(url)
-    root.extend(sorted(urls, key=lambda url: url.findtext(f"{{{NS}}}loc", "")))
+    root[:] = sorted(root, key=lambda url: url.findtext(f"{{{NS}}}loc", ""))
     tree.write(filename, xml_declaration=True, encoding="utf-8", method="xml")

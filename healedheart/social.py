@@ -1,15 +1,9 @@
 """What a page tells the apps it is shared to, and search engines.
 
-- Open Graph and Twitter card ``<meta>`` (written by sphinxext-opengraph): on a post,
-  its excerpt as the description, ``og:type`` article, and its own first image, else
-  the site's social card (``ogp_image`` in conf.py). ABlog's generated pages (tags,
-  categories, the archive, all posts) have no doctree, which sphinxext-opengraph
-  needs; they get the same tags here, with a description saying what they list.
-- A ``<meta name="description">`` that says the same as ``og:description``.
-- JSON-LD: ``BlogPosting`` on a post, ``WebSite`` on the home page.
-
-The canonical link comes from Sphinx itself (``html_baseurl``). The 404 page and
-redirect pages describe no content and get none of this.
+Open Graph tags (sphinxext-opengraph writes them; here, per page: a post's excerpt,
+``og:type`` article, its first image or the site's card; and the tags themselves on
+ABlog's generated pages, which have no doctree), ``<meta name="description">``, and
+JSON-LD (``BlogPosting`` on a post, ``WebSite`` on the home page). Not on the 404 page.
 """
 
 from __future__ import annotations
@@ -86,24 +80,19 @@ def page_url(app: Sphinx, pagename: str) -> str:
 
 def post_dates(app: Sphinx, docname: str) -> tuple[dt.date, dt.date] | None:
     """A post's ``date:`` and last change (``updated:`` if later), from its front matter."""
-    cache = app.__dict__.setdefault("_healedheart_post_dates", {})
-    if docname not in cache:
-        cache[docname] = None
-        # Read from the front matter before Sphinx started (publishing.statuses).
-        status = state.of(app).statuses.get(docname)
-        if status is not None:
-            date, updated = status.date, status.updated
-        else:
-            try:
-                path = Path(app.env.doc2path(docname))
-                matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
-            except (OSError, frontmatter.PostError):
-                return None
-            date = frontmatter.as_date(matter.fields.get("date"))
-            updated = frontmatter.as_date(matter.fields.get("updated"))
-        if date is not None:
-            cache[docname] = (date, max(date, updated) if updated else date)
-    return cache[docname]
+    status = state.of(app).statuses.get(docname)  # read before Sphinx started
+    if status is not None:
+        date, updated = status.date, status.updated
+    else:
+        try:
+            path = Path(app.env.doc2path(docname))
+            matter = frontmatter.read(path, path.relative_to(app.srcdir).as_posix())
+        except (OSError, frontmatter.PostError):
+            return None
+        date, updated = (frontmatter.as_date(matter.fields.get(k)) for k in ("date", "updated"))
+    if date is None:
+        return None
+    return date, max(date, updated) if updated else date
 
 
 def _local_iso(app: Sphinx, day: dt.date) -> str:
@@ -114,12 +103,8 @@ def _local_iso(app: Sphinx, day: dt.date) -> str:
 
 def text_of(node: nodes.Node) -> str:
     """The words of ``node`` as a reader sees them: raw HTML and comments left out."""
-    parts = []
-    for text in node.findall(nodes.Text):
-        parent = text.parent
-        if not isinstance(parent, (nodes.raw, nodes.comment)):
-            parts.append(str(text))
-    return "".join(parts)
+    hidden = (nodes.raw, nodes.comment)
+    return "".join(str(t) for t in node.findall(nodes.Text) if not isinstance(t.parent, hidden))
 
 
 def excerpt_text(post: Any) -> str:
@@ -130,12 +115,10 @@ def opening_text(doctree: nodes.Node) -> str:
     """A page's opening paragraphs as one line of text (not notes or comments)."""
     words: list[str] = []
     for paragraph in doctree.findall(nodes.paragraph):
-        parents = []
         parent = paragraph.parent
-        while parent is not None:
-            parents.append(parent)
+        while parent is not None and not isinstance(parent, (nodes.Admonition, nodes.Invisible)):
             parent = parent.parent
-        if any(isinstance(p, (nodes.Admonition, nodes.Invisible)) for p in parents):
+        if parent is not None:
             continue
         words.append(plain(text_of(paragraph)))
         if sum(len(w) for w in words) > DESCRIPTION_LENGTH:
@@ -193,12 +176,8 @@ def _generated_page_description(app: Sphinx, context: dict[str, Any]) -> str:
 def add_sharing_meta(
     app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
 ) -> None:
-    """Per-page card and description, before sphinxext-opengraph writes its tags.
-
-    sphinxext-opengraph reads per-page overrides from the page's metadata
-    (``context["meta"]``); that dict belongs to the build environment, so it is
-    replaced with a copy, never changed.
-    """
+    """Per-page card and description, as overrides in ``context["meta"]``, which
+    sphinxext-opengraph reads (a copy: the dict belongs to the environment)."""
     if pagename in NOT_FOR_SHARING:
         return
     config = app.config
@@ -211,8 +190,7 @@ def add_sharing_meta(
         description = shorten(excerpt_text(post))
         fields["og:type"] = "article"
         image = first_image(app, pagename, doctree)
-        dates = post_dates(app, pagename)
-        if dates:
+        if dates := post_dates(app, pagename):
             extra.append(_meta("article:published_time", _local_iso(app, dates[0]), "property"))
             extra.append(_meta("article:modified_time", _local_iso(app, dates[1]), "property"))
         for tag in post.tags or ():
@@ -303,18 +281,14 @@ def blog_posting(app: Sphinx, pagename: str, post: Any, image: str) -> dict[str,
             "url": page_url(app, app.config.blog_path),
         },
     }
-    dates = post_dates(app, pagename)
-    if dates:
+    if dates := post_dates(app, pagename):
         data["datePublished"] = _local_iso(app, dates[0])
         data["dateModified"] = _local_iso(app, dates[1])
-    tags = [str(tag) for tag in post.tags or ()]
-    if tags:
+    if tags := [str(tag) for tag in post.tags or ()]:
         data["keywords"] = tags
-    sections = [str(c) for c in post.category or ()]
-    if sections:
+    if sections := [str(c) for c in post.category or ()]:
         data["articleSection"] = sections[0] if len(sections) == 1 else sections
-    minutes = readingtime.reading_minutes(app.env, pagename)
-    if minutes:
+    if minutes := readingtime.reading_minutes(app.env, pagename):
         data["timeRequired"] = f"PT{minutes}M"
     return data
 

@@ -1,11 +1,5 @@
-"""A heading is plain text.
-
-In Markdown, text in angle brackets is raw HTML: ``# A & B <together>`` gives a
-heading whose ``<together>`` is an (unknown, invisible) HTML element, while the
-page's ``<title>``, lists, feeds and the search index show the words. A blog
-title is never meant as markup, so raw HTML in a heading becomes the text that
-was written, everywhere the title appears.
-"""
+"""A heading is plain text: ``# A & B <together>`` shows ``<together>`` in the page as
+it does in the ``<title>``, lists and feeds, instead of an invisible HTML element."""
 
 from __future__ import annotations
 
