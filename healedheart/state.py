@@ -23,9 +23,6 @@ class BuildState:
     statuses: dict[str, Any] = field(default_factory=dict)  # publishing: docname -> PostStatus
     related: Any = None  # related: this build's index of posts by tag
     feeds: Any = None  # feeds: the site's feeds, worked out once per build
-    feed_cache: Any = None  # feeds: what the feeds were made from
-    fed: set[str] | None = None  # feeds: the posts some feed shows
-    main_process: int | None = None  # feeds: the process that started writing
     # freshness: the posts whose own display changed in this rebuild (None: write
     # every generated page again)
     changed_posts: set[str] | None = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from conftest import REPO
 
@@ -31,9 +30,9 @@ def private_uses(source: str) -> set[str]:
     }
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            if node.module.split(".")[0] in FOREIGN:
-                found |= {a.name for a in node.names if a.name.startswith("_")}
+        foreign = isinstance(node, ast.ImportFrom) and node.level == 0 and node.module
+        if foreign and node.module.split(".")[0] in FOREIGN:
+            found |= {a.name for a in node.names if a.name.startswith("_")}
         if isinstance(node, ast.Attribute):
             private = node.attr.startswith("_") and not node.attr.startswith("__")
             base = node.value.id if isinstance(node.value, ast.Name) else None

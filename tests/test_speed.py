@@ -26,9 +26,9 @@ from sphinx.search.en import SearchEnglish
 from sphinx.util.logging import NAMESPACE, VERBOSE
 
 import healedheart.speed as speed
-from healedheart import compat
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
+from healedheart import compat
 from healedheart.speed import parallel
 
 LINKED_EXCERPT = """\
