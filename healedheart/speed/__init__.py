@@ -43,6 +43,7 @@ logger = sphinx_logging.getLogger(__name__)
 
 __version__ = "2.0.0"
 
+
 class MemoStemEnglish(SearchEnglish):
     """Sphinx's English search language, each word stemmed once per build."""
 
