@@ -17,10 +17,13 @@ Every post's author is Tess Ter (the third names her; the others take the defaul
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import feedparser
+import jinja2.nodes
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REPO, run_sphinx
 
 THIRD, SECOND, FIRST = "Third post", "Second post: A & B <together>", "First post"
 POSTS = {
@@ -247,3 +250,56 @@ def test_a_title_with_ampersand_and_angle_brackets_is_shown_as_written(site) -> 
 def test_no_page_turns_a_title_into_an_html_element(site) -> None:
     pages = [site.url_of(p) for p in site.html_files()]
     assert not [url for url in pages if site.page(url).find("together") is not None]
+
+
+# -- The templates run without Jinja's sandbox (layout.PageRenderer) --------------------
+
+
+def _unsafe_in_sandbox(template: jinja2.nodes.Template) -> list[str]:
+    """What a template reads that Jinja's sandbox would refuse or change."""
+    found = []
+    for node in template.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        name = node.attr if isinstance(node, jinja2.nodes.Getattr) else None
+        if isinstance(node, jinja2.nodes.Getitem) and isinstance(node.arg, jinja2.nodes.Const):
+            name = node.arg.value
+        if not isinstance(name, str):
+            continue
+        # The sandbox's str.format refuses only what the format string reads of its
+        # arguments' insides; a theme option's is the site's own (conf.py).
+        formats_own_setting = (
+            name in ("format", "format_map")
+            and isinstance(node.node, jinja2.nodes.Name)
+            and node.node.name.startswith("theme_")
+        )
+        if (
+            name.startswith("_") or name in ("format", "format_map", "mro") or "func_" in name
+        ) and not formats_own_setting:
+            found.append(name)
+    return found
+
+
+def test_no_template_reads_what_the_sandbox_would_refuse(tmp_path: Path) -> None:
+    """The sandbox is dropped only because no template of the site's (Sphinx's, Furo's,
+    ABlog's, ours) reads a private name or formats a string other than a theme option."""
+    app, _, _ = run_sphinx(REPO, tmp_path / "html", tmp_path / "doctrees")
+    environment = app.builder.templates.environment
+    assert type(environment) is jinja2.Environment  # not Sphinx's SandboxedEnvironment
+    files = [
+        path
+        for folder in app.builder.templates.pathchain
+        for path in Path(folder).rglob("*")
+        if path.suffix in {".html", ".xml", ".txt"} and path.is_file()
+    ]
+    assert len(files) > 40
+    unsafe = {}
+    for path in files:
+        try:
+            template = environment.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError:
+            continue  # not a template this build can load
+        if found := _unsafe_in_sandbox(template):
+            unsafe[str(path)] = found
+    assert unsafe == {}
+    # And the check finds what it looks for.
+    unsafe_template = "{{ post._secret }}{{ '{}'.format(x) }}{{ theme_link.format(x=1) }}"
+    assert _unsafe_in_sandbox(environment.parse(unsafe_template)) == ["_secret", "format"]
