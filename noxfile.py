@@ -41,10 +41,10 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install("-c", str(CONSTRAINTS), *requirements, env={"UV_COMPILE_BYTECODE": "1"})
 
 
-# The clean build reads and writes on every core: healedheart.speed merges ABlog's
+# The clean build reads and writes on every core: healedheart.posts merges ABlog's
 # posts after a parallel read, and the site is byte-identical with or without -j
-# (tests/test_speed.py). Not the preview: its rebuilds read a post or two, and
-# starting worker processes made them slower (docs/performance.md).
+# and with or without the speed extension (tests/test_speed.py). Not the preview:
+# its rebuilds read a post or two, where starting worker processes costs more.
 JOBS = ("-j", "auto")
 
 
