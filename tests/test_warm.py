@@ -392,10 +392,16 @@ def test_the_preview_rebuilds_a_saved_post_in_the_warm_process(site: Path, tmp_p
         code = layout.read_text(encoding="utf-8")
         assert code.count('"Site menu"') == 1
         layout.write_text(code.replace('"Site menu"', '"The site menu"'), encoding="utf-8")
-        assert _wait_for(lambda: 'aria-label="The site menu"' in (_fetch(blog) or ""), 120)
-        new = [pid for pid, line in _descendants(server.pid).items() if "healedheart.warm" in line]
-        assert len(new) == 1 and new != warm and not Path(f"/proc/{warm[0]}").exists()
-        warm = new
+        post = retitle(site, "Retitled after a change of code").relative_to(site).with_suffix("")
+        page = f"http://127.0.0.1:{port}/{post.as_posix()}/"
+        assert _wait_for(lambda: 'aria-label="The site menu"' in (_fetch(page) or ""), 120)
+
+        def warms() -> list[int]:
+            return [p for p, cmd in _descendants(server.pid).items() if "healedheart.warm" in cmd]
+
+        assert _wait_for(lambda: len(warms()) == 1, 60)  # once the build's own fork is gone
+        assert warms() != warm and not Path(f"/proc/{warm[0]}").exists()
+        warm = warms()
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=60)
