@@ -20,11 +20,6 @@ from typing import NoReturn
 GC_THRESHOLDS = (10_000, 20, 20)
 
 
-def collect_less_often() -> None:
-    """Set the garbage collector's thresholds for a build (:data:`GC_THRESHOLDS`)."""
-    gc.set_threshold(*GC_THRESHOLDS)
-
-
 def leave(status: int) -> NoReturn:
     """Exit with ``status`` as Python does, without freeing every object first."""
     gc.freeze()
@@ -35,5 +30,5 @@ if __name__ == "__main__":
     from sphinx.cmd.build import main as sphinx_build
 
     sys.argv[0] = "sphinx-build"  # the name its messages give ("usage: sphinx-build ...")
-    collect_less_often()
+    gc.set_threshold(*GC_THRESHOLDS)
     leave(sphinx_build(sys.argv[1:]))

@@ -89,11 +89,8 @@ def main(argv: Sequence[str]) -> int:
     built = asyncio.Event()  # set after a build, then replaced for the next
 
     def build() -> None:
-        if status := warm.build(sphinx_args):
-            print(
-                f"Sphinx exited with exit code: {status}\nThe preview keeps serving the last "
-                "pages built; fix the error above and save again, or press Ctrl+C to stop it."
-            )
+        if status := warm.build(sphinx_args):  # the last pages built are still served
+            print(f"Sphinx exited with exit code: {status}. Fix the error above, save again.")
         print(f"Serving on {url}")
 
     async def rebuild_on_save() -> None:

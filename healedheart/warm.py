@@ -107,15 +107,12 @@ def with_site_path(env: dict[str, str] | None, folder: Path) -> dict[str, str]:
     return env
 
 
-# -- The warm process ----------------------------------------------------------
-
-
 def _build_in_fork(request: dict) -> tuple[int, list[str], Any]:
     """The copy builds and says what it imported; its status, and its usage."""
     read_end, write_end = os.pipe()
     if (pid := os.fork()) == 0:  # the copy: leaves by sys.exit, never returns
         os.close(read_end)
-        from .build import collect_less_often, leave
+        from .build import GC_THRESHOLDS, leave
 
         status = 2
         try:
@@ -124,7 +121,7 @@ def _build_in_fork(request: dict) -> tuple[int, list[str], Any]:
             os.chdir(request["cwd"])
             from sphinx.cmd.build import main as sphinx_build
 
-            collect_less_often()
+            gc.set_threshold(*GC_THRESHOLDS)
             status = sphinx_build(request["argv"])
         finally:
             with contextlib.suppress(OSError), os.fdopen(write_end, "w") as used:
