@@ -1,8 +1,8 @@
 """The preview's builds: in forks of a warm process, and the same site as sphinx-build's.
 
 ``healedheart.warm`` runs each build of the preview in a copy of a process that
-has Sphinx loaded already; ``healedheart.preview`` puts it under sphinx-autobuild;
-``healedheart.build`` is sphinx-build without Python's teardown. Here they are
+has Sphinx loaded already; ``healedheart.preview`` serves the site and rebuilds it
+on every save; ``healedheart.build`` is sphinx-build without Python's teardown. Here they are
 run as the author runs them (real processes, a copy of the real site), and what
 they write is compared, file by file, with what a fresh process writes.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 import socket
 import subprocess
@@ -28,10 +27,9 @@ from benchmarks import preview as bench_preview
 from benchmarks import synthetic
 from benchmarks.run import differing, digest
 from healedheart import preview
-from healedheart import warm as warm_module
 from healedheart.warm import WarmSphinx
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm builds need os.fork")
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm builds need os.fork")
 
 # Output to a pipe is buffered, as it is for the author's nox (not PYTHONUNBUFFERED).
 ENV = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PYTHONUNBUFFERED")} | {
@@ -91,6 +89,57 @@ def test_the_quick_exit_keeps_sphinx_builds_output_and_status(tmp_path: Path) ->
     assert "Cannot find source directory" in missing.stderr  # Sphinx's own report
 
 
+LEAVES_NOTHING_BEHIND = """
+import sys
+from healedheart.warm import WarmSphinx
+with WarmSphinx(sys.argv[1]) as warm:
+    status = warm.build(sys.argv[2:])
+sys.exit(status or warm.cold_builds)
+"""
+
+
+def _session(sid: int) -> list[str]:
+    """The processes still in session ``sid`` (Linux)."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            text = stat.read_text()
+            if int(text[text.rindex(")") + 2 :].split()[3]) == sid:
+                left.append(text[: text.rindex(")") + 1])
+    return left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("where", ["fresh process", "warm fork"])
+def test_a_build_leaves_no_process_behind(where: str, tmp_path: Path) -> None:
+    """sphinx-sitemap starts a process (a multiprocessing manager) in every build."""
+    if where == "warm fork" and not hasattr(os, "fork"):
+        pytest.skip("warm builds need os.fork")
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    args = ["-b", "dirhtml", "-q", str(src), str(tmp_path / "out")]
+    start = ["-m", "healedheart.build"]
+    if where == "warm fork":
+        start = ["-c", LEAVES_NOTHING_BEHIND, str(src)]
+    # Its own session, to find what it leaves; stdout a pipe, as nox's: a process left
+    # holding it would keep communicate() waiting (the benchmark once hung so).
+    build = subprocess.Popen(
+        [sys.executable, *start, *args],
+        cwd=src,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, errors = build.communicate(timeout=120)
+        assert build.returncode == 0, errors
+        assert _wait_for(lambda: not _session(build.pid), 5), _session(build.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(build.pid, signal.SIGKILL)
+
+
 def test_leaving_flushes_what_was_printed_and_keeps_the_status() -> None:
     script = "print('all of it', end=''); from healedheart.build import leave; leave(3)"
     result = subprocess.run(
@@ -111,6 +160,7 @@ with open(__file__.replace("conf.py", "collector.txt"), "a") as _file:
 """
 
 
+@needs_fork
 @pytest.mark.slow
 def test_builds_collect_garbage_less_often(tmp_path: Path) -> None:
     """Cold, warm and the test process's own: only the first two are this module's doing."""
@@ -130,27 +180,21 @@ def test_builds_collect_garbage_less_often(tmp_path: Path) -> None:
 # -- healedheart.warm ----------------------------------------------------------
 
 
+@needs_fork
 @pytest.mark.slow
 def test_warm_builds_write_what_a_fresh_sphinx_build_writes(site: Path, tmp_path: Path) -> None:
     with warm_sphinx(site, tmp_path / "warm.log") as warm:
         # The first build: the warm process has imported little yet.
         assert warm_build(warm, site, tmp_path / "warm") == 0
-        ready = warm.wait_until_ready()
-        # It has now imported what that build imported, and read what it left.
-        assert {"ablog", "furo", "myst_parser", "healedheart.speed.traversal"} <= ready.modules
-        read_ahead = {Path(path).name for path in ready.files}
-        assert {"healedheart-checks.pickle", "healedheart-summaries.pickle"} <= read_ahead
+        # It has now imported what that build imported.
+        ready = set(warm.wait_until_ready())
+        assert {"ablog", "furo", "myst_parser", "healedheart.feeds"} <= ready
         assert cold_build(site, tmp_path / "cold").returncode == 0
         assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
 
         # Nothing changed, then a post retitled: the same as a fresh process's
-        # rebuild, and as a clean build of the new sources (each build starting
-        # from what the warm process read ahead).
+        # rebuild, and as a clean build of the new sources.
         assert warm_build(warm, site, tmp_path / "warm") == 0
-        # The first build made Sphinx's environment and search index; this one read them.
-        read_ahead = {Path(path).name for path in warm.wait_until_ready().files}
-        assert {"environment.pickle", "healedheart-feeds.json"} <= read_ahead
-        assert {"healedheart-summaries.pickle", "searchindex.js"} <= read_ahead  # not read
         assert differing(digest(tmp_path / "cold"), digest(tmp_path / "warm")) == []
         retitle(site, "A title changed while the preview ran")
         assert warm_build(warm, site, tmp_path / "warm") == 0
@@ -162,28 +206,11 @@ def test_warm_builds_write_what_a_fresh_sphinx_build_writes(site: Path, tmp_path
         blog = (tmp_path / "warm" / "blog" / "index.html").read_text(encoding="utf-8")
         assert "A title changed while the preview ran" in blog
 
-        assert (warm.warm_builds, warm.cold_builds, warm.restarts) == (3, 0, 0)
+        assert (warm.warm_builds, warm.cold_builds) == (3, 0)
         assert warm.last_usage is not None and warm.last_usage.peak_rss_mb > 20
 
 
-@pytest.mark.slow
-def test_a_change_to_the_sites_code_starts_a_new_warm_process(site: Path, tmp_path: Path) -> None:
-    out = tmp_path / "html"
-    with warm_sphinx(site, tmp_path / "warm.log") as warm:
-        assert warm_build(warm, site, out) == 0
-        warm.wait_until_ready()
-        layout = site / "healedheart" / "layout.py"
-        code = layout.read_text(encoding="utf-8")
-        assert code.count('"Site menu"') == 1
-        layout.write_text(code.replace('"Site menu"', '"The site menu"'), encoding="utf-8")
-        post = retitle(site, "Retitled after a change of code")
-
-        assert warm_build(warm, site, out) == 0
-        assert warm.restarts == 1 and warm.warm_builds == 2
-        page = out / post.relative_to(site).with_suffix("") / "index.html"
-        assert 'aria-label="The site menu"' in page.read_text(encoding="utf-8")
-
-
+@needs_fork
 def test_without_fork_or_a_warm_process_a_build_runs_in_a_fresh_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -209,6 +236,28 @@ def test_without_fork_or_a_warm_process_a_build_runs_in_a_fresh_one(
     assert (out / "index.html").is_file()
 
 
+AS_ON_WINDOWS = """
+import os, sys
+del os.fork
+sys.modules["resource"] = None  # neither exists on Windows: importing it fails
+from healedheart.warm import WarmSphinx
+with WarmSphinx(sys.argv[1]) as warm:
+    status = warm.build(sys.argv[2:])
+sys.exit(status or (warm.warm_builds, warm.cold_builds) != (0, 1))
+"""
+
+
+def test_without_fork_or_resource_a_build_runs_in_a_fresh_process(tmp_path: Path) -> None:
+    """As on Windows."""
+    src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
+    args = [*arguments(src, tmp_path / "html"), str(src), str(tmp_path / "html")]
+    windows = [sys.executable, "-c", AS_ON_WINDOWS, str(src), *args]
+    result = subprocess.run(windows, cwd=src, env=ENV, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "html" / "index.html").is_file()
+
+
+@needs_fork
 def test_a_warm_build_of_a_bad_post_fails_with_the_checks_words(tmp_path: Path) -> None:
     src = synthetic.write_site(tmp_path / "src", synthetic.generate(2), REPO)
     (src / "posts" / "2025").mkdir(exist_ok=True)
@@ -221,32 +270,6 @@ def test_a_warm_build_of_a_bad_post_fails_with_the_checks_words(tmp_path: Path) 
     log = (tmp_path / "warm.log").read_text(encoding="utf-8")
     assert "posts/2025/no-title.md, line 4: The post has no title." in log
     assert "Traceback" not in log
-
-
-def test_a_file_read_ahead_is_used_only_as_it_was_and_only_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(warm_module, "_ahead", {})
-    monkeypatch.setattr(warm_module, "_asked", {})
-    monkeypatch.setattr(warm_module, "_wanted", {})
-    monkeypatch.setattr(warm_module.gc, "freeze", lambda: None)  # not this test process's
-    saved = tmp_path / "state.pickle"
-    saved.write_bytes(pickle.dumps({"posts": [1, 2]}))
-    warm_module._read_ahead({str(saved): "pickle", str(tmp_path / "gone.json"): "json"})
-    ahead = warm_module._ahead[str(saved)][2]
-    assert list(warm_module._ahead) == [str(saved)]  # a missing file is not read ahead
-
-    taken = warm_module.read_state(saved, "pickle")
-    assert taken is ahead and taken == {"posts": [1, 2]}
-    assert warm_module.read_state(saved, "pickle") is not ahead  # once: then from disk
-    assert warm_module._asked == {str(saved): "pickle"}  # for the next read ahead
-
-    warm_module._read_ahead({})  # what was asked for before, again
-    assert list(warm_module._ahead) == [str(saved)]
-    saved.write_bytes(pickle.dumps({"posts": [3]}))  # the build before this one wrote it
-    assert warm_module.read_state(saved, "pickle") == {"posts": [3]}
-    with pytest.raises(FileNotFoundError):
-        warm_module.read_state(tmp_path / "gone.json", "json")
 
 
 # -- healedheart.preview: sphinx-autobuild with warm builds ----------------------
@@ -335,6 +358,7 @@ def _descendants(pid: int) -> dict[int, str]:
     return found
 
 
+@needs_fork
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_the_preview_rebuilds_a_saved_post_in_the_warm_process(site: Path, tmp_path: Path) -> None:
@@ -362,6 +386,22 @@ def test_the_preview_rebuilds_a_saved_post_in_the_warm_process(site: Path, tmp_p
         retitle(site, "Saved while the preview was open")
         assert _wait_for(lambda: "Saved while the preview was open" in (_fetch(blog) or ""), 120)
         assert "/websocket-reload" in (_fetch(blog) or "")  # the page reloads itself
+
+        # A change to the site's code: the next build runs it, in a new warm process.
+        layout = site / "healedheart" / "layout.py"
+        code = layout.read_text(encoding="utf-8")
+        assert code.count('"Site menu"') == 1
+        layout.write_text(code.replace('"Site menu"', '"The site menu"'), encoding="utf-8")
+        post = retitle(site, "Retitled after a change of code").relative_to(site).with_suffix("")
+        page = f"http://127.0.0.1:{port}/{post.as_posix()}/"
+        assert _wait_for(lambda: 'aria-label="The site menu"' in (_fetch(page) or ""), 120)
+
+        def warms() -> list[int]:
+            return [p for p, cmd in _descendants(server.pid).items() if "healedheart.warm" in cmd]
+
+        assert _wait_for(lambda: len(warms()) == 1, 60)  # once the build's own fork is gone
+        assert warms() != warm and not Path(f"/proc/{warm[0]}").exists()
+        warm = warms()
     finally:
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=60)
