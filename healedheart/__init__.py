@@ -87,6 +87,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
         app.add_builder(builder, override=True)
     app.connect("env-updated", freshness.rewrite_pages_if_posts_changed)
     app.connect("build-finished", freshness.forget_pending)
+    app.connect("build-finished", freshness.drop_stale_search_terms)
     # Last: what this build found, kept for the next (one file, one key).
     app.connect("build-finished", cache.save, priority=900)
 

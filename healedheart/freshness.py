@@ -33,6 +33,7 @@ import html
 import json
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -223,6 +224,29 @@ def forget_pending(app: Sphinx, exception: Exception | None) -> None:
     """Sphinx ``build-finished``: once the build has written its pages, nothing is pending."""
     if exception is None:
         cache.of(app).part("freshness")["pending"] = []
+
+
+def drop_stale_search_terms(app: Sphinx, exception: Exception | None) -> None:
+    """Sphinx ``build-finished``: the search index without words that find no page.
+
+    On a rebuild, Sphinx's index keeps a word that no page has any more, finding
+    nothing (``"resili":[]``), where a clean build has no entry; taken out, the
+    rebuild's index is the clean build's, byte for byte (written as Sphinx writes it).
+    """
+    path = Path(app.outdir) / "searchindex.js"
+    prefix, suffix = "Search.setIndex(", ")"
+    try:
+        text = path.read_text(encoding="utf-8") if exception is None else ""
+    except OSError:
+        return
+    if ":[]" not in text or not (text.startswith(prefix) and text.endswith(suffix)):
+        return
+    index = json.loads(text[len(prefix) : -len(suffix)])
+    for key in ("terms", "titleterms"):
+        index[key] = {word: pages for word, pages in index.get(key, {}).items() if pages != []}
+    new = prefix + json.dumps(index, separators=(",", ":"), sort_keys=True) + suffix
+    if new != text:
+        path.write_text(new, encoding="utf-8")
 
 
 # -- Which written pages link to a post --------------------------------------------

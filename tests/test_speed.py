@@ -9,7 +9,6 @@ compared with a clean build of the same sources.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -74,24 +73,10 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return src
 
 
-def search_terms(out: Path) -> str:
-    """The search index, less the terms that find no page.
-
-    Sphinx's incremental index keeps a term whose last page lost it, finding
-    nothing (``"resili": []``): what a reader can find is the same.
-    """
-    text = (out / "searchindex.js").read_text(encoding="utf-8")
-    index = json.loads(text[text.index("(") + 1 : text.rindex(")")])
-    for key in ("terms", "titleterms"):
-        index[key] = {term: pages for term, pages in index[key].items() if pages != []}
-    return json.dumps(index, sort_keys=True)
-
-
 def build(src: Path, out: Path, *args: str) -> dict[str, str]:
     """Build ``src`` as ``nox -s build`` does (plus ``args``); the output's fingerprint.
 
-    ``.buildinfo`` holds a digest of the configuration, which names the extensions;
-    the search index is compared by what it finds (``search_terms``).
+    ``.buildinfo`` holds a digest of the configuration, which names the extensions.
     """
     env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
     env["SOURCE_DATE_EPOCH"] = "1700000000"
@@ -99,9 +84,7 @@ def build(src: Path, out: Path, *args: str) -> dict[str, str]:
     cmd += ["-n", "-W", "--keep-going", "-q", *args, str(src), str(out)]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    prints = {name: print_ for name, print_ in digest(out).items() if name != ".buildinfo"}
-    prints["searchindex.js"] = search_terms(out)
-    return prints
+    return {name: print_ for name, print_ in digest(out).items() if name != ".buildinfo"}
 
 
 @pytest.mark.slow
