@@ -93,6 +93,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
 
     # Write-time: ABlog's generated pages and the post page furniture.
     app.connect("build-finished", layout.remove_drafts_page)
+    app.connect("builder-inited", layout.keep_excerpts)
     app.connect("html-page-context", postpage.add_post_context)
     app.connect("doctree-resolved", postpage.insert_post_header)
     # Feeds (ABlog writes none): once every page is written, each post read back from it.

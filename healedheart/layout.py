@@ -21,7 +21,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
-from . import csp
+from . import cache, csp
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -107,7 +107,9 @@ class PageRenderer(BuiltinTemplateLoader):
         self.environment.filters.update(sandboxed.filters)
         self.environment.globals.update(sandboxed.globals)
         self.environment.globals["excerpt_html"] = self.excerpt_html
-        self._excerpts: dict[Any, str] = {}
+        self.env = builder.env
+        self._excerpts: dict[Any, str] = {}  # this build's
+        self.kept: dict[str, tuple[Any, str]] = {}  # between builds: by docname
 
     def render(self, template: str, context: dict[str, Any]) -> str:  # type: ignore[override]
         output = super().render(template, context)
@@ -117,14 +119,30 @@ class PageRenderer(BuiltinTemplateLoader):
         return csp.finish_page(self.config, name_landmarks(output), where)
 
     def excerpt_html(self, post: Any, pagename: str) -> str:
-        """ABlog's HTML for ``post``'s excerpt, as shown on ``pagename``."""
+        """ABlog's HTML for ``post``'s excerpt, as shown on ``pagename``.
+
+        One that is the same on every page is also kept for the next build, in the
+        build's cache (``keep_excerpts``), as long as the post is not read again.
+        """
         shared = not any(
             isinstance(node, _PAGE_RELATIVE) for part in post.excerpt for node in part.findall()
         )
         key = post.docname if shared else (post.docname, pagename)
         if key not in self._excerpts:
-            self._excerpts[key] = post.to_html(pagename)
+            read = self.env.all_docs.get(post.docname)
+            kept = self.kept.get(post.docname) if shared else None
+            if kept is None or kept[0] != read:
+                kept = (read, post.to_html(pagename))
+                if shared:
+                    self.kept[post.docname] = kept
+            self._excerpts[key] = kept[1]
         return self._excerpts[key]
+
+
+def keep_excerpts(app: Sphinx) -> None:
+    """Sphinx ``builder-inited``: the renderer keeps its excerpts in the build's cache."""
+    if isinstance(app.builder.templates, PageRenderer):
+        app.builder.templates.kept = cache.of(app).part("excerpts")
 
 
 # What an excerpt may hold whose HTML depends on the page it is shown on.
