@@ -31,6 +31,7 @@ from sphinx.util import logging
 from . import frontmatter, publishing, state
 from .cache import of as cache_of
 from .posts import registered_blog
+from .site import write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -351,10 +352,7 @@ def write_feeds(app: Sphinx) -> list[tuple[str, dict[str, Any], str]]:
             continue  # a no-change rebuild: the same bytes are there already
         for fmt, path in zip(FORMATS, files, strict=True):
             writer = json_feed_bytes if fmt is JSON_FEED else feedgen_bytes
-            data = writer(app, feed, [entries[post.docname] for post in feed.posts], fmt)
-            if _stamp(path) is None or path.read_bytes() != data:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
+            write_if_changed(path, writer(app, feed, [entries[p.docname] for p in feed.posts], fmt))
         written[feed.page] = [fingerprint, [_stamp(f) for f in files]]
     for table, now in ((pages, entries), (written, {feed.page for feed in feeds})):
         for gone in set(table) - set(now):

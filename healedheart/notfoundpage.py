@@ -56,7 +56,10 @@ def move_to_top(app: Sphinx, exception: Exception | None) -> None:
     wanted = outdir / FILENAME
     if written == wanted or not written.is_file():
         return
-    shutil.move(written, wanted)
+    if wanted.is_file() and wanted.read_bytes() == written.read_bytes():
+        written.unlink()  # the same page: the one there keeps its date
+    else:
+        shutil.move(written, wanted)
     folder = written.parent
     if folder != outdir and not any(folder.iterdir()):
         folder.rmdir()

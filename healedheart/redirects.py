@@ -18,6 +18,8 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+from .site import write_if_changed
+
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "redirect-page.html"
@@ -143,5 +145,4 @@ def write_redirects(app: Sphinx, exception: Exception | None) -> None:
             "language": app.config.language or "en",
             "marker": MARKER,
         }
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(builder.templates.render(TEMPLATE, context), encoding="utf-8")
+        write_if_changed(out, builder.templates.render(TEMPLATE, context))

@@ -12,6 +12,7 @@ from typing import Any
 from sphinx.application import Sphinx
 
 from . import state
+from .site import write_if_changed
 
 NOINDEX = '<meta name="robots" content="noindex">'
 
@@ -22,7 +23,7 @@ def write_robots_txt(app: Sphinx, exception: Exception | None) -> None:
         return
     filename = getattr(app.config, "sitemap_filename", None) or "sitemap.xml"
     text = f"User-agent: *\nAllow: /\n\nSitemap: {app.config.html_baseurl}{filename}\n"
-    (Path(app.outdir) / "robots.txt").write_text(text, encoding="utf-8")
+    write_if_changed(Path(app.outdir) / "robots.txt", text)
 
 
 def add_noindex(

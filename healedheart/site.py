@@ -59,6 +59,14 @@ def custom_domain(base_url: str) -> str | None:
     return host
 
 
+def write_if_changed(path: Path, data: bytes | str) -> None:
+    """Write ``path`` only if it would change: a rebuild leaves a page's date alone."""
+    data = data.encode("utf-8") if isinstance(data, str) else data
+    if not path.is_file() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
 def write_cname(app: Sphinx, exception: Exception | None) -> None:
     """Write ``CNAME`` (the custom domain) beside the site, from the one base URL."""
     if exception is not None or app.builder.format != "html":
@@ -66,6 +74,6 @@ def write_cname(app: Sphinx, exception: Exception | None) -> None:
     domain = custom_domain(app.config.html_baseurl)
     cname = Path(app.outdir) / "CNAME"
     if domain:
-        cname.write_text(domain + "\n", encoding="utf-8")
+        write_if_changed(cname, domain + "\n")
     elif cname.exists():
         cname.unlink()
