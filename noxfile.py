@@ -102,7 +102,7 @@ def serve(session: nox.Session) -> None:
     """Preview the site at http://127.0.0.1:8000 while you write; drafts are shown."""
     install(session, "site", "preview")
     preview = BUILD / "preview"
-    # Serves and rebuilds on save (sphinx-autobuild's pieces), each build in a fork of a
+    # Serves and rebuilds on save (starlette, uvicorn, watchfiles), each build in a fork of a
     # warm process (healedheart/preview.py). benchmarks/preview.py runs this same command.
     session.run(
         "python",

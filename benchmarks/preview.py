@@ -40,7 +40,7 @@ POLL_SECONDS = 0.02
 PAGE_TIMEOUT = 60.0  # a page that never shows the new title is reported as this
 SETTLE_SECONDS = 3.0  # between a rebuild and the next save, as an author pauses
 TARGET_SECONDS = 1.0  # issue 19: every page fresh within a second of the save
-#: What the preview prints after every build (sphinx-autobuild's own words).
+#: What the preview (healedheart.preview) prints after every build.
 BUILD_DONE = "Serving on "
 CONFIG_CHANGED = "The configuration has changed"
 

@@ -32,7 +32,6 @@ TESTED = {
     "ablog": "0.11.13",
     "furo": "2025.12.19",
     "sphinx-sitemap": "2.9.0",
-    "sphinx-autobuild": "2025.8.25",
 }
 
 

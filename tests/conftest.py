@@ -172,7 +172,7 @@ def run_sphinx(
 ) -> tuple[Sphinx, str, str]:
     """Build ``srcdir`` with the dirhtml builder in this process: the app, its output, warnings.
 
-    ``fresh=False`` is an incremental build, as sphinx-autobuild runs one: the
+    ``fresh=False`` is an incremental build, as the preview (`nox -s serve`) runs one: the
     environment and the pages of the previous build into ``outdir`` are kept.
     """
     ablog.blog.Blog._dict.clear()

@@ -21,7 +21,7 @@ from healedheart import cache, freshness
 
 
 def build(srcdir: Path, outdir: Path, overrides: dict | None = None) -> str:
-    """An incremental build, as sphinx-autobuild runs one: same outdir, env kept."""
+    """An incremental build, as the preview (`nox -s serve`) runs one: same outdir, env kept."""
     doctrees = outdir.parent / "doctrees"
     app, status, warnings = run_sphinx(srcdir, outdir, doctrees, overrides, fresh=False)
     assert app.statuscode == 0, warnings

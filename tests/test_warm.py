@@ -272,7 +272,7 @@ def test_a_warm_build_of_a_bad_post_fails_with_the_checks_words(tmp_path: Path) 
     assert "Traceback" not in log
 
 
-# -- healedheart.preview: sphinx-autobuild with warm builds ----------------------
+# -- healedheart.preview: the live preview, its builds warm -----------------------
 
 
 def test_the_previews_options_and_what_it_leaves_to_sphinx_build(tmp_path: Path) -> None:
