@@ -31,7 +31,7 @@ from sphinx.util import logging
 from . import frontmatter, publishing, state
 from .cache import of as cache_of
 from .posts import registered_blog
-from .site import write_if_changed
+from .site import page_url, write_if_changed
 
 logger = logging.getLogger(__name__)
 
@@ -202,11 +202,6 @@ def page_text(page_file: Path, page_url: str) -> str:
     if not article:
         raise ValueError(f"{page_file} has no <article role=main> to take a feed entry from")
     return feed_html(article[0], page_url)
-
-
-def page_url(app: Sphinx, docname: str) -> str:
-    """The permanent, absolute address of a page."""
-    return app.config.html_baseurl + app.builder.get_target_uri(docname)
 
 
 def _stamp(path: Path) -> list[int] | None:

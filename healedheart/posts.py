@@ -87,6 +87,6 @@ def registered_blog(app: Sphinx) -> Blog:
     list for the rest of the build.
     """
     found = Blog(app)
-    if not found:
+    if not len(found.posts) and not len(found.drafts):  # (a Blog's len counts posts only)
         register_posts(app)
     return found

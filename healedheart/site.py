@@ -59,6 +59,11 @@ def custom_domain(base_url: str) -> str | None:
     return host
 
 
+def page_url(app: Sphinx, pagename: str) -> str:
+    """The permanent, absolute address of a page."""
+    return app.config.html_baseurl + app.builder.get_target_uri(pagename)
+
+
 def write_if_changed(path: Path, data: bytes | str) -> None:
     """Write ``path`` only if it would change: a rebuild leaves a page's date alone."""
     data = data.encode("utf-8") if isinstance(data, str) else data

@@ -12,11 +12,12 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ablog.blog import Blog
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
 from . import publishing, social, state
+from .posts import registered_blog
+from .site import page_url
 
 NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _NOINDEX = re.compile(r"<meta\s+name=[\"']robots[\"']\s+content=[\"'][^\"']*noindex", re.IGNORECASE)
@@ -64,32 +65,27 @@ def _noindex(page: Path) -> bool:
 def last_changes(app: Sphinx) -> dict[str, dt.date]:
     """Each published post's and each list page's last change, by page URL."""
 
-    base = app.config.html_baseurl
-    builder = app.builder
-    blog = Blog(app)
-
-    def url(docname: str) -> str:
-        return base + builder.get_target_uri(docname)
+    blog = registered_blog(app)
 
     changes: dict[str, dt.date] = {}
     for post in publishing.published_posts(app, blog.posts):
         if dates := social.post_dates(app, post.docname):
-            changes[url(post.docname)] = dates[1]
+            changes[page_url(app, post.docname)] = dates[1]
 
     def newest(posts) -> dt.date | None:
-        days = [d for d in (changes.get(url(p.docname)) for p in posts) if d]
+        days = [d for d in (changes.get(page_url(app, p.docname)) for p in posts) if d]
         return max(days) if days else None
 
     if everything := newest(blog.posts):
-        changes[url(blog.posts.docname)] = everything
+        changes[page_url(app, blog.posts.docname)] = everything
     for catalog in (blog.archive, blog.tags, blog.category, blog.author):
         days = []
         for collection in catalog:
             if day := newest(collection):
-                changes[url(collection.docname)] = day
+                changes[page_url(app, collection.docname)] = day
                 days.append(day)
         if days:
-            changes[url(catalog.docname)] = max(days)
+            changes[page_url(app, catalog.docname)] = max(days)
     return changes
 
 
@@ -108,8 +104,7 @@ def refine(app: Sphinx, exception: Exception | None) -> None:
     changes = last_changes(app)
     # The pages this build left as they were, as the last sitemap listed them.
     site = state.of(app)
-    kept = {base + app.builder.get_target_uri(name) for name in app.env.found_docs}
-    kept |= {base + app.builder.get_target_uri(name) for name in site.pages_left_unwritten}
+    kept = {page_url(app, name) for name in app.env.found_docs | site.pages_left_unwritten}
     listed = {url.findtext(f"{{{NS}}}loc", "") for url in root}
     for loc in sorted((site.sitemap_before & kept) - listed):
         ElementTree.SubElement(

@@ -19,8 +19,7 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from ablog import builder_support
-from ablog.blog import Blog, Post
-from ablog.post import register_posts
+from ablog.blog import Post
 from docutils import nodes
 from docutils.utils import new_document
 from sphinx.application import Sphinx
@@ -28,6 +27,8 @@ from sphinx.config import Config
 from sphinx.locale import _
 
 from . import frontmatter, readingtime, state
+from .posts import registered_blog
+from .site import page_url
 
 # sphinxext-opengraph prints a notice on import that matplotlib is missing, for the
 # generated cards this site does not use (ogp_social_cards): import it quietly, here,
@@ -68,14 +69,8 @@ def post_of(app: Sphinx, pagename: str) -> Post | None:
     """The ABlog post a page is, or None (ABlog's context is not yet set at 450)."""
     if not builder_support(app):
         return None
-    blog = Blog(app)
-    if not len(blog.posts) and not len(blog.drafts):
-        register_posts(app)
+    blog = registered_blog(app)
     return blog[pagename] if pagename in blog else None  # noqa: SIM401 (Blog has no .get)
-
-
-def page_url(app: Sphinx, pagename: str) -> str:
-    return app.config.html_baseurl + app.builder.get_target_uri(pagename)
 
 
 def post_dates(app: Sphinx, docname: str) -> tuple[dt.date, dt.date] | None:
