@@ -108,7 +108,7 @@ class PageRenderer(BuiltinTemplateLoader):
         self.environment.globals.update(sandboxed.globals)
         self.environment.globals["excerpt_html"] = self.excerpt_html
         self.env = builder.env
-        self._excerpts: dict[Any, str] = {}  # this build's
+        self._excerpts: dict[str, str] = {}  # this build's, by docname
         self.kept: dict[str, tuple[Any, str]] = {}  # between builds: by docname
 
     def render(self, template: str, context: dict[str, Any]) -> str:  # type: ignore[override]
@@ -124,19 +124,16 @@ class PageRenderer(BuiltinTemplateLoader):
         One that is the same on every page is also kept for the next build, in the
         build's cache (``keep_excerpts``), as long as the post is not read again.
         """
-        shared = not any(
-            isinstance(node, _PAGE_RELATIVE) for part in post.excerpt for node in part.findall()
-        )
-        key = post.docname if shared else (post.docname, pagename)
-        if key not in self._excerpts:
-            read = self.env.all_docs.get(post.docname)
-            kept = self.kept.get(post.docname) if shared else None
-            if kept is None or kept[0] != read:
-                kept = (read, post.to_html(pagename))
-                if shared:
-                    self.kept[post.docname] = kept
-            self._excerpts[key] = kept[1]
-        return self._excerpts[key]
+        if post.docname in self._excerpts:  # shown alike on every page: worked out once
+            return self._excerpts[post.docname]
+        if any(isinstance(n, _PAGE_RELATIVE) for part in post.excerpt for n in part.findall()):
+            return post.to_html(pagename)  # its links' addresses depend on the page
+        read = self.env.all_docs.get(post.docname)
+        kept = self.kept.get(post.docname)
+        if kept is None or kept[0] != read:
+            kept = self.kept[post.docname] = (read, post.to_html(pagename))
+        self._excerpts[post.docname] = kept[1]
+        return kept[1]
 
 
 def keep_excerpts(app: Sphinx) -> None:
