@@ -48,11 +48,8 @@ def code_digest() -> str:
 def key_for(config: Any) -> str:
     """The cache's key for a build with ``config``."""
     settings = sorted(
-        (item.name, repr(item.value))
-        for item in config
-        if item.name.startswith(SETTINGS_PREFIXES) and item.name != "blog_today"
+        (item.name, repr(item.value)) for item in config if item.name.startswith(SETTINGS_PREFIXES)
     )
-    settings.append(("today", repr(getattr(config, "blog_today", ""))))
     return hashlib.blake2b(repr((code_digest(), settings)).encode(), digest_size=16).hexdigest()
 
 
